@@ -1,0 +1,157 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { Dialect } from './open-database.js';
+
+/** Migrations are listed here explicitly, in order: nothing is discovered from the file system. */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  // The one dialect difference in the schema: how an auto-incrementing key is declared.
+  const id = dialect === 'postgres' ? ('serial' as const) : ('integer' as const);
+  const pk = dialect === 'postgres' ? (c: any) => c.primaryKey() : (c: any) => c.primaryKey().autoIncrement();
+
+  return {
+    '0001_initial': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('users')
+          .addColumn('id', id, pk)
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('login', 'text', (c) => c.notNull())
+          .addColumn('lower_login', 'text', (c) => c.notNull().unique())
+          .addColumn('email', 'text')
+          .addColumn('lower_email', 'text', (c) => c.unique())
+          .addColumn('name', 'text')
+          .addColumn('password_hash', 'text')
+          .addColumn('site_admin', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('suspended_at', 'text')
+          .addColumn('notify_token_expiry', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('org_members')
+          .addColumn('org_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('org_members_pk', ['org_id', 'user_id'])
+          .execute();
+        await db.schema.createIndex('org_members_user').on('org_members').column('user_id').execute();
+
+        await db.schema
+          .createTable('repos')
+          .addColumn('id', id, pk)
+          .addColumn('owner_id', 'integer', (c) => c.notNull().references('users.id'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('lower_name', 'text', (c) => c.notNull())
+          .addColumn('description', 'text')
+          .addColumn('private', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('default_branch', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('pushed_at', 'text')
+          .addUniqueConstraint('repos_owner_name', ['owner_id', 'lower_name'])
+          .execute();
+
+        await db.schema
+          .createTable('repo_redirects')
+          .addColumn('owner_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('lower_name', 'text', (c) => c.notNull())
+          .addColumn('repo_id', 'integer', (c) => c.notNull().references('repos.id').onDelete('cascade'))
+          .addPrimaryKeyConstraint('repo_redirects_pk', ['owner_id', 'lower_name'])
+          .execute();
+
+        await db.schema
+          .createTable('collaborators')
+          .addColumn('repo_id', 'integer', (c) => c.notNull().references('repos.id').onDelete('cascade'))
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('permission', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('collaborators_pk', ['repo_id', 'user_id'])
+          .execute();
+        await db.schema.createIndex('collaborators_user').on('collaborators').column('user_id').execute();
+
+        await db.schema
+          .createTable('access_tokens')
+          .addColumn('id', id, pk)
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('note', 'text', (c) => c.notNull())
+          .addColumn('digest', 'text', (c) => c.notNull().unique())
+          .addColumn('last_four', 'text', (c) => c.notNull())
+          .addColumn('scopes', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text')
+          .addColumn('last_used_at', 'text')
+          .addColumn('last_used_ip', 'text')
+          .addColumn('last_used_user_agent', 'text')
+          .addColumn('regenerated_at', 'text')
+          .addColumn('notice_7d_at', 'text')
+          .addColumn('notice_1d_at', 'text')
+          .addColumn('notice_expired_at', 'text')
+          .addUniqueConstraint('access_tokens_user_note', ['user_id', 'note'])
+          .execute();
+        await db.schema.createIndex('access_tokens_expires').on('access_tokens').column('expires_at').execute();
+
+        await db.schema
+          .createTable('sessions')
+          .addColumn('id', id, pk)
+          .addColumn('digest', 'text', (c) => c.notNull().unique())
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('last_seen_at', 'text', (c) => c.notNull())
+          .addColumn('sudo_at', 'text')
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('ip', 'text')
+          .addColumn('user_agent', 'text')
+          .execute();
+        await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+
+        await db.schema
+          .createTable('audit_events')
+          .addColumn('id', id, pk)
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('actor_id', 'integer')
+          .addColumn('actor', 'text')
+          .addColumn('user_id', 'integer')
+          .addColumn('user', 'text')
+          .addColumn('repo_id', 'integer')
+          .addColumn('token_id', 'integer')
+          .addColumn('ip', 'text')
+          .addColumn('count', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_events_user').on('audit_events').columns(['user_id', 'id']).execute();
+        await db.schema.createIndex('audit_events_actor').on('audit_events').columns(['actor_id', 'id']).execute();
+        await db.schema.createIndex('audit_events_action_ip').on('audit_events').columns(['action', 'ip', 'created_at']).execute();
+
+        await db.schema
+          .createTable('site_settings')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('counters')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('window_start', 'text', (c) => c.notNull())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+export function createMigrator(db: Kysely<any>, dialect: Dialect): Migrator {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  return new Migrator({ db, provider });
+}
+
+/** Runs pending migrations; Kysely takes a lock so several instances starting at once migrate once. */
+export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
+  const { error, results } = await createMigrator(db, dialect).migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export { sql };

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Where the SQLite file lives (null on PostgreSQL). */
+  sqlitePath: string | null;
+  close(): Promise<void>;
+}
+
+export class DatabaseOpenError extends Error {
+  override name = 'DatabaseOpenError';
+}
+
+/** SQLite at DATA/gitgate.db unless a PostgreSQL URL is given. */
+export async function openDatabase(options: { dataDir: string; databaseUrl: string | null }): Promise<OpenDatabase> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+  return openSqlite(path.join(options.dataDir, 'gitgate.db'));
+}
+
+function openSqlite(file: string): OpenDatabase {
+  let native: SQLite.Database;
+  try {
+    native = new SQLite(file);
+    native.pragma('journal_mode = WAL');
+    native.pragma('foreign_keys = ON');
+    native.pragma('busy_timeout = 5000');
+    native.pragma('synchronous = NORMAL');
+    native.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DatabaseOpenError(`cannot open database ${file}: ${reason}`);
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlitePath: file,
+    close: () => db.destroy(),
+  };
+}
+
+async function openPostgres(url: string): Promise<OpenDatabase> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`SELECT 1`.execute(db);
+  } catch (error) {
+    await db.destroy();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DatabaseOpenError(`cannot connect to PostgreSQL: ${reason}`);
+  }
+  return { db, dialect: 'postgres', sqlitePath: null, close: () => db.destroy() };
+}
+
+/** Creates the data directory (and repositories/ below it), failing with one clear sentence. */
+export function ensureDataDir(dataDir: string): void {
+  try {
+    fs.mkdirSync(path.join(dataDir, 'repositories'), { recursive: true });
+    fs.accessSync(dataDir, fs.constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new DatabaseOpenError(`data directory ${dataDir} is not usable (${code})`);
+  }
+}
+
+/** True when a unique constraint rejected a write, on either engine. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}

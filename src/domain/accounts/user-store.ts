@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely';
+import type { Database, UserRow } from '../../db/schema.js';
+
+export interface User {
+  id: number;
+  type: 'User' | 'Organization';
+  login: string;
+  email: string | null;
+  name: string | null;
+  siteAdmin: boolean;
+  suspendedAt: string | null;
+  notifyTokenExpiry: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    type: row.type,
+    login: row.login,
+    email: row.email,
+    name: row.name,
+    siteAdmin: row.site_admin === 1,
+    suspendedAt: row.suspended_at,
+    notifyTokenExpiry: row.notify_token_expiry === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** SQL for accounts (users and organizations share one namespace and one table). */
+export function createUserStore(db: Kysely<Database>) {
+  return {
+    async findById(id: number): Promise<User | null> {
+      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toUser(row) : null;
+    },
+    async findByLogin(login: string): Promise<User | null> {
+      const row = await db.selectFrom('users').selectAll().where('lower_login', '=', login.toLowerCase()).executeTakeFirst();
+      return row ? toUser(row) : null;
+    },
+    /** Sign-in accepts a username or an email address. */
+    async findCredentials(loginOrEmail: string): Promise<{ user: User; passwordHash: string | null } | null> {
+      const key = loginOrEmail.trim().toLowerCase();
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('type', '=', 'User')
+        .where((eb) => eb.or([eb('lower_login', '=', key), eb('lower_email', '=', key)]))
+        .executeTakeFirst();
+      return row ? { user: toUser(row), passwordHash: row.password_hash } : null;
+    },
+    async passwordHashOf(id: number): Promise<string | null> {
+      const row = await db.selectFrom('users').select('password_hash').where('id', '=', id).executeTakeFirst();
+      return row?.password_hash ?? null;
+    },
+    async list(options: { type?: 'User' | 'Organization'; since?: number; limit?: number } = {}): Promise<User[]> {
+      let query = db.selectFrom('users').selectAll().orderBy('id');
+      if (options.type) query = query.where('type', '=', options.type);
+      if (options.since !== undefined) query = query.where('id', '>', options.since);
+      if (options.limit !== undefined) query = query.limit(options.limit);
+      return (await query.execute()).map(toUser);
+    },
+    async countAdmins(): Promise<number> {
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('site_admin', '=', 1)
+        .where('type', '=', 'User')
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}
+
+export type UserStore = ReturnType<typeof createUserStore>;

@@ -1,0 +1,145 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../lib/clock.js';
+import { toDbTime } from '../../lib/time.js';
+import type { AuditEventRow, Database } from '../../db/schema.js';
+
+/** Event names are part of the interface: tests, the security log page and the API read them. */
+export type AuditAction =
+  | 'token.create'
+  | 'token.update'
+  | 'token.regenerate'
+  | 'token.delete'
+  | 'token.expired_use'
+  | 'token.leak_blocked'
+  | 'token.revoked_exposed'
+  | 'auth.failure'
+  | 'user.create'
+  | 'user.login'
+  | 'user.login_failure'
+  | 'user.logout'
+  | 'user.password_change'
+  | 'user.suspend'
+  | 'user.unsuspend'
+  | 'user.promote'
+  | 'user.demote'
+  | 'user.delete'
+  | 'user.update'
+  | 'org.create'
+  | 'org.add_member'
+  | 'org.remove_member'
+  | 'repo.create'
+  | 'repo.delete'
+  | 'repo.rename'
+  | 'repo.visibility'
+  | 'repo.update'
+  | 'repo.add_collaborator'
+  | 'repo.remove_collaborator'
+  | 'git.push';
+
+/** Who did it: a user, or the command line. */
+export type AuditActor = { id: number; login: string } | 'cli' | null;
+
+export interface AuditEventInput {
+  action: AuditAction;
+  actor: AuditActor;
+  /** The account the event concerns (a token's owner, say). */
+  user?: { id: number; login: string } | null;
+  repoId?: number | null;
+  tokenId?: number | null;
+  ip?: string | null;
+  data?: Record<string, unknown>;
+}
+
+export interface AuditEvent {
+  id: number;
+  action: string;
+  actor: string | null;
+  user: string | null;
+  ip: string | null;
+  count: number;
+  created_at: string;
+  data: Record<string, unknown>;
+}
+
+export function createAuditLog(clock: Clock) {
+  return {
+    /** Appends an event; pass the transaction that makes the change, so both land or neither. */
+    async record(db: Kysely<Database>, event: AuditEventInput): Promise<void> {
+      const actor = event.actor;
+      await db
+        .insertInto('audit_events')
+        .values({
+          action: event.action,
+          actor_id: typeof actor === 'object' && actor ? actor.id : null,
+          actor: actor === 'cli' ? 'cli' : (actor?.login ?? null),
+          user_id: event.user?.id ?? null,
+          user: event.user?.login ?? null,
+          repo_id: event.repoId ?? null,
+          token_id: event.tokenId ?? null,
+          ip: event.ip ?? null,
+          count: 1,
+          data: JSON.stringify(event.data ?? {}),
+          created_at: toDbTime(clock.now()),
+        })
+        .execute();
+    },
+
+    /**
+     * Authentication failures are aggregated: one row per IP per minute, with a count, so a flood
+     * of bad credentials cannot flood the table.
+     */
+    async recordAuthFailure(db: Kysely<Database>, ip: string, reason: string): Promise<void> {
+      const now = clock.now();
+      const minuteStart = toDbTime(new Date(Math.floor(now.getTime() / 60_000) * 60_000));
+      const updated = await db
+        .updateTable('audit_events')
+        .set((eb) => ({ count: eb('count', '+', 1) }))
+        .where('action', '=', 'auth.failure')
+        .where('ip', '=', ip)
+        .where('created_at', '>=', minuteStart)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) > 0) return;
+      await db
+        .insertInto('audit_events')
+        .values({
+          action: 'auth.failure',
+          actor_id: null,
+          actor: null,
+          user_id: null,
+          user: null,
+          repo_id: null,
+          token_id: null,
+          ip,
+          count: 1,
+          data: JSON.stringify({ reason }),
+          created_at: toDbTime(now),
+        })
+        .execute();
+    },
+
+    /** Events where the user is the actor or the owner of what was acted on, newest first. */
+    async list(db: Kysely<Database>, options: { userId?: number; limit?: number } = {}): Promise<AuditEvent[]> {
+      let query = db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(options.limit ?? 100);
+      if (options.userId !== undefined) {
+        const id = options.userId;
+        query = query.where((eb) => eb.or([eb('user_id', '=', id), eb('actor_id', '=', id)]));
+      }
+      return (await query.execute()).map(toAuditEvent);
+    },
+  };
+}
+
+export type AuditLog = ReturnType<typeof createAuditLog>;
+
+function toAuditEvent(row: AuditEventRow): AuditEvent {
+  return {
+    id: row.id,
+    action: row.action,
+    actor: row.actor,
+    user: row.user,
+    ip: row.ip,
+    count: row.count,
+    created_at: row.created_at,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,105 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { AccountService } from '../accounts/account-service.js';
+import { toUser } from '../accounts/user-store.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { expandScopes, parseStoredScopes } from '../tokens/scopes.js';
+import type { TokenService } from '../tokens/token-service.js';
+import { ANONYMOUS, type Actor } from './actor.js';
+import type { Credential } from './credentials.js';
+import type { createInvalidTokenThrottle, createPasswordThrottle } from './throttle.js';
+
+/** Why a presented credential was refused. A present-but-bad credential is never downgraded to anonymous. */
+export type AuthFailure =
+  | { reason: 'bad_credentials' }
+  | { reason: 'suspended' }
+  | { reason: 'password_auth_disabled' }
+  | { reason: 'throttled'; retryAfterSeconds: number };
+
+export type AuthResult = { ok: true; actor: Actor } | { ok: false; failure: AuthFailure };
+
+export interface RequestContext {
+  ip: string;
+  userAgent: string | null;
+}
+
+export interface AuthenticatorDeps {
+  db: Kysely<Database>;
+  tokens: TokenService;
+  accounts: AccountService;
+  audit: AuditLog;
+  invalidTokens: ReturnType<typeof createInvalidTokenThrottle>;
+  passwords: ReturnType<typeof createPasswordThrottle>;
+  passwordAuth: boolean;
+}
+
+/** The one place that turns a credential into an actor, for Git, the API and raw files alike. */
+export function createAuthenticator(deps: AuthenticatorDeps) {
+  const { db, tokens, accounts, audit, invalidTokens, passwords } = deps;
+
+  const refuseToken = (ctx: RequestContext, reason: string, failure: AuthFailure = { reason: 'bad_credentials' }): AuthResult => {
+    const over = invalidTokens.recordFailure(ctx.ip);
+    if (over) return { ok: false, failure: { reason: 'throttled', retryAfterSeconds: invalidTokens.retryAfter(ctx.ip) } };
+    // Aggregated per IP per minute, and written off the request's path.
+    audit.recordAuthFailure(db, ctx.ip, reason).catch(() => {});
+    return { ok: false, failure };
+  };
+
+  async function authenticateToken(candidate: string, ctx: RequestContext): Promise<AuthResult> {
+    const resolved = await tokens.resolve(candidate);
+    if (resolved.status === 'malformed' || resolved.status === 'unknown') {
+      return refuseToken(ctx, resolved.status === 'malformed' ? 'malformed_token' : 'unknown_token');
+    }
+    if (resolved.status === 'expired') {
+      const owner = { id: resolved.user.id, login: resolved.user.login };
+      audit
+        .record(db, { action: 'token.expired_use', actor: null, user: owner, tokenId: resolved.token.id, ip: ctx.ip, data: { note: resolved.token.note } })
+        .catch(() => {});
+      return refuseToken(ctx, 'expired_token');
+    }
+    if (resolved.user.suspended_at !== null) return refuseToken(ctx, 'suspended_user', { reason: 'suspended' });
+    tokens.touchLastUsed(resolved.token, ctx.ip, ctx.userAgent).catch(() => {});
+    const scopes = parseStoredScopes(resolved.token.scopes);
+    return {
+      ok: true,
+      actor: {
+        kind: 'user',
+        user: toUser(resolved.user),
+        via: 'token',
+        token: { id: resolved.token.id, note: resolved.token.note, scopes, expiresAt: resolved.token.expires_at },
+        granted: expandScopes(scopes),
+      },
+    };
+  }
+
+  async function authenticatePassword(login: string, password: string, ctx: RequestContext): Promise<AuthResult> {
+    if (!deps.passwordAuth) return { ok: false, failure: { reason: 'password_auth_disabled' } };
+    const wait = await passwords.retryAfter(ctx.ip, login);
+    if (wait > 0) return { ok: false, failure: { reason: 'throttled', retryAfterSeconds: wait } };
+    const user = await accounts.verifyPassword(login, password);
+    if (!user) {
+      await passwords.recordFailure(ctx.ip, login);
+      audit.recordAuthFailure(db, ctx.ip, 'bad_password').catch(() => {});
+      return { ok: false, failure: { reason: 'bad_credentials' } };
+    }
+    if (user.suspendedAt !== null) return { ok: false, failure: { reason: 'suspended' } };
+    return { ok: true, actor: { kind: 'user', user, via: 'password', token: null, granted: null } };
+  }
+
+  return {
+    async authenticate(credential: Credential, ctx: RequestContext): Promise<AuthResult> {
+      switch (credential.kind) {
+        case 'none':
+          return { ok: true, actor: ANONYMOUS };
+        case 'malformed':
+          return refuseToken(ctx, 'malformed_header');
+        case 'token':
+          return authenticateToken(credential.token, ctx);
+        case 'password':
+          return authenticatePassword(credential.login, credential.password, ctx);
+      }
+    },
+  };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;

@@ -1,0 +1,56 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Dialect } from '../db/open-database.js';
+import type { Config } from '../config.js';
+import type { Clock } from '../lib/clock.js';
+import { createRepoStorage } from '../git/repo-storage.js';
+import { createAccountService } from './accounts/account-service.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import { createSessionService } from './auth/session-service.js';
+import { createSetupCodes } from './auth/setup-code.js';
+import { createInvalidTokenThrottle, createPasswordThrottle } from './auth/throttle.js';
+import { createOrgService } from './orgs/org-service.js';
+import { createRepoService } from './repos/repo-service.js';
+import { createTokenService } from './tokens/token-service.js';
+
+export interface ServiceDeps {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  config: Config;
+  clock: Clock;
+  secretKey: Buffer;
+}
+
+/** Every domain service, wired by hand: the CLI and the HTTP server share this one graph. */
+export function createServices(deps: ServiceDeps) {
+  const { db, config, clock, secretKey } = deps;
+  const audit = createAuditLog(clock);
+  const accounts = createAccountService({ db, clock, audit });
+  const tokens = createTokenService({ db, clock, audit, secretKey, maxLifetimeDays: config.tokenMaxLifetimeDays });
+  const passwordThrottle = createPasswordThrottle(db, clock, config.authThrottle);
+  const authenticator = createAuthenticator({
+    db,
+    tokens,
+    accounts,
+    audit,
+    invalidTokens: createInvalidTokenThrottle(clock, config.authThrottle),
+    passwords: passwordThrottle,
+    passwordAuth: config.passwordAuth,
+  });
+  const storage = createRepoStorage(config.dataDir);
+  return {
+    ...deps,
+    audit,
+    accounts,
+    tokens,
+    authenticator,
+    passwordThrottle,
+    sessions: createSessionService({ db, clock, secretKey }),
+    setup: createSetupCodes({ db, clock, secretKey, accounts }),
+    repos: createRepoService({ db, clock, audit, storage }),
+    orgs: createOrgService({ db, clock, audit }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

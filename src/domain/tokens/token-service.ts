@@ -1,0 +1,243 @@
+import type { Kysely } from 'kysely';
+import { isUniqueViolation } from '../../db/open-database.js';
+import type { AccessTokenRow, Database } from '../../db/schema.js';
+import { type Clock, MINUTE } from '../../lib/clock.js';
+import { hmacSha256 } from '../../lib/crypto.js';
+import { conflict, GitgateError, invalid, notFound } from '../../lib/errors.js';
+import { toDbTime } from '../../lib/time.js';
+import type { User } from '../accounts/user-store.js';
+import type { AuditActor, AuditLog } from '../audit/audit-log.js';
+import { DEFAULT_EXPIRATION, type ExpirationChoice, isTokenExpired, resolveExpiration } from './expiration.js';
+import { normalizeScopes } from './scopes.js';
+import { generateToken, isWellFormedToken, lastFourOf } from './token-format.js';
+import { createTokenStore, type TokenInfo, toTokenInfo } from './token-store.js';
+
+export interface TokenServiceDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  audit: AuditLog;
+  secretKey: Buffer;
+  maxLifetimeDays: number | null;
+}
+
+export interface NewToken {
+  note: string;
+  scopes: readonly string[];
+  expiration?: ExpirationChoice;
+}
+
+/** A token's secret is returned exactly once, here; only its keyed digest is stored. */
+export interface IssuedToken {
+  token: string;
+  info: TokenInfo;
+}
+
+export const MAX_NOTE_LENGTH = 100;
+
+function validateNote(note: string): string {
+  const trimmed = note.trim();
+  if (trimmed.length === 0) throw invalid('note_missing', 'note', 'Note can\'t be blank.', 'missing_field');
+  if ([...trimmed].length > MAX_NOTE_LENGTH) throw invalid('note_too_long', 'note', `Note is too long (maximum is ${MAX_NOTE_LENGTH} characters).`);
+  return trimmed;
+}
+
+export function createTokenService(deps: TokenServiceDeps) {
+  const { db, clock, audit, secretKey, maxLifetimeDays } = deps;
+  const store = createTokenStore(db);
+  const digestOf = (token: string) => hmacSha256(secretKey, token).toString('hex');
+  const noteTaken = (note: string) => conflict('note_taken', 'note', `Note has already been taken: you have a token named "${note}".`);
+
+  async function getOwned(user: User, id: number): Promise<AccessTokenRow> {
+    const row = await store.findById(id);
+    if (!row || row.user_id !== user.id) throw notFound('token_not_found', 'Token not found.');
+    return row;
+  }
+
+  async function deleteRow(row: AccessTokenRow, owner: { id: number; login: string }, actor: AuditActor, reason: string, ip?: string | null) {
+    await db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('access_tokens').where('id', '=', row.id).execute();
+      await audit.record(trx, {
+        action: 'token.delete',
+        actor,
+        user: owner,
+        tokenId: row.id,
+        ip,
+        data: { note: row.note, token_last_four: row.last_four, reason },
+      });
+    });
+  }
+
+  return {
+    store,
+    digestOf,
+
+    async create(user: User, input: NewToken, actor: AuditActor, ip?: string | null): Promise<IssuedToken> {
+      const note = validateNote(input.note);
+      const scopes = normalizeScopes(input.scopes);
+      const now = clock.now();
+      const expiresAt = resolveExpiration(input.expiration ?? DEFAULT_EXPIRATION, now, maxLifetimeDays);
+      const token = generateToken();
+      try {
+        const id = await db.transaction().execute(async (trx) => {
+          const row = await trx
+            .insertInto('access_tokens')
+            .values({
+              user_id: user.id,
+              note,
+              digest: digestOf(token),
+              last_four: lastFourOf(token),
+              scopes: scopes.join(','),
+              created_at: toDbTime(now),
+              expires_at: expiresAt ? toDbTime(expiresAt) : null,
+              last_used_at: null,
+              last_used_ip: null,
+              last_used_user_agent: null,
+              regenerated_at: null,
+              notice_7d_at: null,
+              notice_1d_at: null,
+              notice_expired_at: null,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          await audit.record(trx, {
+            action: 'token.create',
+            actor,
+            user,
+            tokenId: row.id,
+            ip,
+            data: { note, scopes, expires_at: expiresAt ? toDbTime(expiresAt) : null, token_last_four: lastFourOf(token) },
+          });
+          return row.id;
+        });
+        return { token, info: toTokenInfo((await store.findById(id))!) };
+      } catch (error) {
+        if (isUniqueViolation(error)) throw noteTaken(note);
+        throw error;
+      }
+    },
+
+    list: (user: User) => store.listByUser(user.id),
+    listAll: () => store.listAll(),
+
+    async get(user: User, id: number): Promise<TokenInfo> {
+      return toTokenInfo(await getOwned(user, id));
+    },
+
+    /** Note and scopes may change; the expiration changes only by regenerating (as on GitHub). */
+    async update(user: User, id: number, changes: { note?: string; scopes?: readonly string[] }, actor: AuditActor, ip?: string | null) {
+      const row = await getOwned(user, id);
+      const note = changes.note !== undefined ? validateNote(changes.note) : row.note;
+      const scopes = changes.scopes !== undefined ? normalizeScopes(changes.scopes) : row.scopes.split(',').filter(Boolean);
+      try {
+        await db.transaction().execute(async (trx) => {
+          await trx.updateTable('access_tokens').set({ note, scopes: scopes.join(',') }).where('id', '=', id).execute();
+          await audit.record(trx, {
+            action: 'token.update',
+            actor,
+            user,
+            tokenId: id,
+            ip,
+            data: { note, scopes, previous_note: row.note, previous_scopes: row.scopes.split(',').filter(Boolean) },
+          });
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw noteTaken(note);
+        throw error;
+      }
+      return toTokenInfo((await store.findById(id))!);
+    },
+
+    /** A new secret with the same note and scopes; the old secret is dead the moment this commits. */
+    async regenerate(user: User, id: number, expiration: ExpirationChoice, actor: AuditActor, ip?: string | null): Promise<IssuedToken> {
+      const row = await getOwned(user, id);
+      const now = clock.now();
+      const expiresAt = resolveExpiration(expiration, now, maxLifetimeDays);
+      const token = generateToken();
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('access_tokens')
+          .set({
+            digest: digestOf(token),
+            last_four: lastFourOf(token),
+            expires_at: expiresAt ? toDbTime(expiresAt) : null,
+            regenerated_at: toDbTime(now),
+            notice_7d_at: null,
+            notice_1d_at: null,
+            notice_expired_at: null,
+          })
+          .where('id', '=', id)
+          .execute();
+        await audit.record(trx, {
+          action: 'token.regenerate',
+          actor,
+          user,
+          tokenId: id,
+          ip,
+          data: { note: row.note, expires_at: expiresAt ? toDbTime(expiresAt) : null, token_last_four: lastFourOf(token) },
+        });
+      });
+      return { token, info: toTokenInfo((await store.findById(id))!) };
+    },
+
+    async delete(user: User, id: number, actor: AuditActor, ip?: string | null): Promise<void> {
+      const row = await getOwned(user, id);
+      await deleteRow(row, user, actor, 'deleted', ip);
+    },
+
+    /** Site administrators and the CLI revoke any token by id. */
+    async revokeById(id: number, actor: AuditActor, reason = 'revoked'): Promise<TokenInfo> {
+      const row = await store.findById(id);
+      if (!row) throw notFound('token_not_found', `token ${id} does not exist`);
+      const owner = await db.selectFrom('users').select(['id', 'login']).where('id', '=', row.user_id).executeTakeFirstOrThrow();
+      await deleteRow(row, owner, actor, reason);
+      return toTokenInfo(row);
+    },
+
+    async deleteAll(user: User, actor: AuditActor, ip?: string | null): Promise<number> {
+      const rows = await db.selectFrom('access_tokens').selectAll().where('user_id', '=', user.id).execute();
+      for (const row of rows) await deleteRow(row, user, actor, 'deleted_all', ip);
+      return rows.length;
+    },
+
+    /**
+     * Resolves a presented token. The format and checksum are checked before any database access;
+     * an expired token answers like an unknown one (with `expired` set so the caller can audit it).
+     */
+    async resolve(candidate: string) {
+      if (!isWellFormedToken(candidate)) return { status: 'malformed' as const };
+      const found = await store.findByDigest(digestOf(candidate));
+      if (!found) return { status: 'unknown' as const };
+      if (isTokenExpired(found.token, clock.now(), maxLifetimeDays)) return { status: 'expired' as const, ...found };
+      return { status: 'live' as const, ...found };
+    },
+
+    /** Off the critical path: callers do not await it; at most one write a minute per token. */
+    touchLastUsed(row: AccessTokenRow, ip: string | null, userAgent: string | null): Promise<void> {
+      const now = clock.now();
+      const notBefore = toDbTime(new Date(now.getTime() - MINUTE));
+      if (row.last_used_at !== null && row.last_used_at >= notBefore) return Promise.resolve();
+      return store.touchLastUsed(row.id, toDbTime(now), notBefore, ip, userAgent);
+    },
+
+    /** For the revoke-by-secret API and leak handling: deletes a live token given its secret. */
+    async revokeBySecret(candidate: string, reason: string, data: Record<string, unknown> = {}): Promise<TokenInfo | null> {
+      if (!isWellFormedToken(candidate)) return null;
+      const found = await store.findByDigest(digestOf(candidate));
+      if (!found) return null;
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('access_tokens').where('id', '=', found.token.id).execute();
+        await audit.record(trx, {
+          action: reason === 'exposed' ? 'token.revoked_exposed' : 'token.delete',
+          actor: null,
+          user: { id: found.user.id, login: found.user.login },
+          tokenId: found.token.id,
+          data: { note: found.token.note, token_last_four: found.token.last_four, reason, ...data },
+        });
+      });
+      return toTokenInfo(found.token);
+    },
+  };
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;
+export { GitgateError };

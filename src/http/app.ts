@@ -1,0 +1,71 @@
+import type { Writable } from 'node:stream';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from '../config.js';
+import type { Services } from '../domain/services.js';
+import { isGitgateError } from '../lib/errors.js';
+import { apiRoutes } from './api/api-routes.js';
+import { gitRoutes } from './git/git-routes.js';
+import { healthRoutes } from './health-routes.js';
+import { webRoutes } from './web/web-routes.js';
+
+export interface AppOptions {
+  config: Config;
+  services: Services;
+  /** Where logs go (tests capture them); stdout by default. */
+  logStream?: Writable;
+  https?: { key: Buffer; cert: Buffer } | null;
+}
+
+/**
+ * Logs name the method, the path without its query string, the status and the client address:
+ * never headers (Authorization, Cookie), bodies or query strings, so no secret can reach a log line.
+ */
+export const logSerializers = {
+  req(request: { method: string; url: string; ip?: string; id?: string }) {
+    return { method: request.method, path: request.url.split('?')[0], remoteAddress: request.ip };
+  },
+  res(reply: { statusCode: number }) {
+    return { statusCode: reply.statusCode };
+  },
+};
+
+/** The composition root of the HTTP server: one Fastify app, surfaces registered by hand. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, services } = options;
+  const fastifyOptions: FastifyServerOptions & { https?: unknown } = {
+    logger: {
+      level: config.logLevel,
+      serializers: logSerializers,
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    disableRequestLogging: false,
+    requestIdHeader: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  };
+  if (options.https) fastifyOptions.https = options.https;
+  const app = Fastify(fastifyOptions as FastifyServerOptions) as unknown as FastifyInstance;
+
+  // The last line of defence: anything a surface did not handle becomes a generic answer.
+  app.setErrorHandler((error, request, reply) => {
+    if (isGitgateError(error)) {
+      reply.code(error.kind === 'not_found' ? 404 : 400).type('text/plain; charset=utf-8').send(error.message);
+      return;
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      reply.code(status).type("text/plain; charset=utf-8").send(`${(error as Error).message}\n`);
+      return;
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    reply.code(500).type('text/plain; charset=utf-8').send('Internal server error\n');
+  });
+
+  await app.register(healthRoutes, { services });
+  await app.register(apiRoutes, { prefix: '/api', services, config });
+  await app.register(gitRoutes, { services, config });
+  await app.register(webRoutes, { services, config });
+  return app;
+}

@@ -1,0 +1,19 @@
+import type { FastifyRequest } from 'fastify';
+import type { AuthResult } from '../domain/auth/authenticate.js';
+import { parseAuthorization } from '../domain/auth/credentials.js';
+import type { Services } from '../domain/services.js';
+
+/**
+ * Authenticates a request's Authorization header once (the result is kept on the request). Tokens
+ * are read from the header only: never from a query string or a cookie.
+ */
+export async function authenticateHeader(request: FastifyRequest, services: Services): Promise<AuthResult> {
+  const cached = (request as { gitgateAuth?: AuthResult }).gitgateAuth;
+  if (cached) return cached;
+  const result = await services.authenticator.authenticate(parseAuthorization(request.headers.authorization), {
+    ip: request.ip,
+    userAgent: request.headers['user-agent'] ?? null,
+  });
+  (request as { gitgateAuth?: AuthResult }).gitgateAuth = result;
+  return result;
+}

@@ -1,0 +1,28 @@
+import type { Config } from './config.js';
+import { ensureDataDir, openDatabase, type OpenDatabase } from './db/open-database.js';
+import { migrateToLatest } from './db/migrations.js';
+import { createServices, type Services } from './domain/services.js';
+import { type Clock, systemClock } from './lib/clock.js';
+import { loadSecretKey } from './lib/secret-key.js';
+
+export interface Runtime {
+  config: Config;
+  database: OpenDatabase;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Opens the data directory, the database (migrated) and the secret key; the CLI and the server share it. */
+export async function openRuntime(config: Config, options: { clock?: Clock; migrate?: boolean } = {}): Promise<Runtime> {
+  ensureDataDir(config.dataDir);
+  const secretKey = loadSecretKey(config.dataDir, config.secretKey);
+  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  try {
+    if (options.migrate !== false) await migrateToLatest(database.db, database.dialect);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const services = createServices({ db: database.db, dialect: database.dialect, config, clock: options.clock ?? systemClock, secretKey });
+  return { config, database, services, close: () => database.close() };
+}

@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { buildApp } from './http/app.js';
+import { openRuntime, type Runtime } from './runtime.js';
+import type { Clock } from './lib/clock.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  runtime: Runtime;
+  /** The address actually bound (port 0 becomes a real port). */
+  url: string;
+  setupUrl: string | null;
+  close(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/** Opens everything, listens, and prints the one-time setup URL while no administrator exists. */
+export async function startServer(
+  config: Config,
+  options: { clock?: Clock; logStream?: NodeJS.WritableStream; announce?: (line: string) => void } = {},
+): Promise<RunningServer> {
+  let https: { key: Buffer; cert: Buffer } | null = null;
+  if (config.tlsCert && config.tlsKey) {
+    try {
+      https = { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) };
+    } catch (error) {
+      throw new StartupError(`cannot read TLS certificate or key: ${(error as Error).message}`);
+    }
+  }
+  const runtime = await openRuntime(config, { clock: options.clock });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({ config, services: runtime.services, logStream: options.logStream as never, https });
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await runtime.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new StartupError(`port ${config.port} on ${config.host} is already in use`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new StartupError(`cannot listen on host ${config.host}`);
+    if (code === 'EACCES') throw new StartupError(`not allowed to listen on port ${config.port}`);
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const scheme = https ? 'https' : 'http';
+  const url = `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  // A configured base URL wins; otherwise links use the address actually bound.
+  if (!config.baseUrlConfigured) config.baseUrl = url;
+  const code = await runtime.services.setup.issue();
+  const setupUrl = code ? `${config.baseUrl}/-/setup?code=${code}` : null;
+  const announce = options.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
+  announce(`Gitgate listening on ${url} (base URL ${config.baseUrl})`);
+  if (setupUrl) announce(`No administrator yet. Create the first one at: ${setupUrl}`);
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    runtime,
+    url,
+    setupUrl,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await runtime.close();
+      })();
+      return closing;
+    },
+  };
+}
