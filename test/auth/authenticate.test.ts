@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { AuthResult } from '../../src/domain/auth/authenticate.js';
+import { parseAuthorization } from '../../src/domain/auth/credentials.js';
+import { DAY } from '../../src/lib/clock.js';
+import { createToken, createUser, startTestServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+before(async () => {
+  server = await startTestServer({ env: { GITGATE_AUTH_THROTTLE: '10/5m' } });
+});
+after(() => server.close());
+
+let ipCounter = 0;
+const freshIp = () => `198.51.100.${++ipCounter}`;
+const auth = (header: string | undefined, ip = freshIp()): Promise<AuthResult> =>
+  server.services.authenticator.authenticate(parseAuthorization(header), { ip, userAgent: 'test' });
+const basic = (s: string) => `Basic ${Buffer.from(s).toString('base64')}`;
+const failure = (result: AuthResult) => (result.ok ? 'ok' : result.failure.reason);
+
+test('a valid token authenticates as its user with its scopes, through every header form', async () => {
+  const user = await createUser(server);
+  const { token } = await createToken(server, user, { scopes: ['repo', 'read:org'] });
+  for (const header of [`token ${token}`, `Bearer ${token}`, `bearer ${token}`, basic(`x-access-token:${token}`), basic(`${token}:x-oauth-basic`)]) {
+    const result = await auth(header);
+    assert.ok(result.ok && result.actor.kind === 'user', header);
+    assert.equal(result.actor.kind === 'user' && result.actor.user.login, user.login);
+    assert.deepEqual(result.actor.kind === 'user' && result.actor.token?.scopes, ['repo', 'read:org']);
+  }
+});
+
+test('no Authorization header is anonymous', async () => {
+  const result = await auth(undefined);
+  assert.ok(result.ok && result.actor.kind === 'anonymous');
+});
+
+test('empty, wrong-scheme, bad-base64 and non-ASCII credentials are refused, never anonymous', async () => {
+  for (const header of ['', 'Digest x', 'Basic %%%', 'Bearer tökén', `Bearer ggp_${'x'.repeat(36)}`]) {
+    assert.equal(failure(await auth(header)), 'bad_credentials', header);
+  }
+});
+
+test('a deleted token is refused like an unknown one', async () => {
+  const user = await createUser(server);
+  const { token, id } = await createToken(server, user);
+  await server.services.tokens.delete(user, id, 'cli');
+  assert.equal(failure(await auth(`token ${token}`)), 'bad_credentials');
+});
+
+test('a regenerated token kills the old secret at once and the new one works', async () => {
+  const user = await createUser(server);
+  const { token, id } = await createToken(server, user, { scopes: ['repo'] });
+  const regenerated = await server.services.tokens.regenerate(user, id, { kind: 'days', days: 7 }, 'cli');
+  assert.equal(failure(await auth(`token ${token}`)), 'bad_credentials');
+  assert.equal(failure(await auth(`token ${regenerated.token}`)), 'ok');
+});
+
+test('a token expired by one second is refused and the attempt is audited', async () => {
+  const user = await createUser(server);
+  const { token } = await createToken(server, user, { expires: '7' });
+  server.clock.advance(7 * DAY - 1000);
+  assert.equal(failure(await auth(`token ${token}`)), 'ok');
+  server.clock.advance(1000);
+  assert.equal(failure(await auth(`token ${token}`)), 'bad_credentials');
+  server.clock.advance(-7 * DAY);
+  await new Promise((r) => setTimeout(r, 50)); // the audit write is off the request path
+  const events = await server.services.audit.list(server.services.db, { userId: user.id });
+  assert.ok(events.some((e) => e.action === 'token.expired_use'));
+});
+
+test('a suspended user is refused as suspended, and works again once unsuspended', async () => {
+  const user = await createUser(server);
+  const { token } = await createToken(server, user);
+  await server.services.accounts.suspend(user.login, 'cli');
+  assert.equal(failure(await auth(`token ${token}`)), 'suspended');
+  await server.services.accounts.unsuspend(user.login, 'cli');
+  assert.equal(failure(await auth(`token ${token}`)), 'ok');
+});
+
+test('password authentication is off by default and says so', async () => {
+  const user = await createUser(server);
+  assert.equal(failure(await auth(basic(`${user.login}:${user.password}`))), 'password_auth_disabled');
+});
+
+test('invalid tokens from one IP are throttled past the limit, while a valid token from it still works', async () => {
+  const user = await createUser(server);
+  const { token } = await createToken(server, user);
+  const ip = freshIp();
+  for (let i = 0; i < 10; i++) assert.equal(failure(await auth('Bearer garbage', ip)), 'bad_credentials');
+  const throttled = await auth('Bearer garbage', ip);
+  assert.equal(failure(throttled), 'throttled');
+  assert.ok(!throttled.ok && throttled.failure.reason === 'throttled' && throttled.failure.retryAfterSeconds > 0);
+  assert.equal(failure(await auth(`token ${token}`, ip)), 'ok');
+  assert.equal(failure(await auth('Bearer garbage', freshIp())), 'bad_credentials');
+});
+
+test('the site maximum lifetime is enforced when a token is used', async () => {
+  const capped = await startTestServer({ env: { GITGATE_TOKEN_MAX_LIFETIME_DAYS: '30' } });
+  try {
+    const user = await createUser(capped);
+    const { token } = await createToken(capped, user, { expires: '90' });
+    const info = (await capped.services.tokens.list(user))[0]!;
+    assert.equal(new Date(info.expiresAt!).getTime() - new Date(info.createdAt).getTime(), 30 * DAY);
+    const authenticate = (header: string) => capped.services.authenticator.authenticate(parseAuthorization(header), { ip: freshIp(), userAgent: null });
+    assert.equal(failure(await authenticate(`token ${token}`)), 'ok');
+    capped.clock.advance(30 * DAY);
+    assert.equal(failure(await authenticate(`token ${token}`)), 'bad_credentials');
+  } finally {
+    await capped.close();
+  }
+});
+
+test('last use is recorded at most once a minute per token', async () => {
+  const user = await createUser(server);
+  const { token, id } = await createToken(server, user);
+  const lastUsed = async () => (await server.services.tokens.get(user, id)).lastUsedAt;
+  await auth(`token ${token}`);
+  await new Promise((r) => setTimeout(r, 50));
+  const first = await lastUsed();
+  assert.ok(first);
+  server.clock.advance(30_000);
+  await auth(`token ${token}`);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(await lastUsed(), first);
+  server.clock.advance(31_000);
+  await auth(`token ${token}`);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.notEqual(await lastUsed(), first);
+});
