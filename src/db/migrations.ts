@@ -142,16 +142,39 @@ function migrations(dialect: Dialect): Record<string, Migration> {
   };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: migrations work on any schema (Kysely's own convention)
 export function createMigrator(db: Kysely<any>, dialect: Dialect): Migrator {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
   return new Migrator({ db, provider });
 }
 
-/** Runs pending migrations; Kysely takes a lock so several instances starting at once migrate once. */
+/**
+ * Runs pending migrations, once, even when several processes start at the same moment: one
+ * migrates, the others wait for it and then find nothing to do.
+ * - PostgreSQL: Kysely's Migrator holds a session advisory lock and migrates in one transaction.
+ * - SQLite: Kysely takes no lock there (it assumes one connection), so the whole run, the
+ *   migration tables included, happens inside `BEGIN IMMEDIATE`: the write lock is taken up front
+ *   and a second process waits on it (busy_timeout) instead of failing half-way.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: migrations work on any schema (Kysely's own convention)
 export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
-  const { error, results } = await createMigrator(db, dialect).migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const run = async (conn: typeof db) => {
+    const { error, results } = await createMigrator(conn, dialect).migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  };
+  if (dialect !== 'sqlite') return run(db);
+  return db.connection().execute(async (conn) => {
+    await sql`BEGIN IMMEDIATE`.execute(conn);
+    try {
+      const applied = await run(conn);
+      await sql`COMMIT`.execute(conn);
+      return applied;
+    } catch (error) {
+      await sql`ROLLBACK`.execute(conn).catch(() => {});
+      throw error;
+    }
+  });
 }
 
 export { sql };

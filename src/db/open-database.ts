@@ -29,9 +29,10 @@ function openSqlite(file: string): OpenDatabase {
   let native: SQLite.Database;
   try {
     native = new SQLite(file);
+    // The busy timeout first: switching to WAL needs a lock that another process may be holding.
+    native.pragma('busy_timeout = 5000');
     native.pragma('journal_mode = WAL');
     native.pragma('foreign_keys = ON');
-    native.pragma('busy_timeout = 5000');
     native.pragma('synchronous = NORMAL');
     native.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (error) {

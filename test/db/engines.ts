@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import { test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { migrateToLatest } from '../../src/db/migrations.js';
+import { type Dialect, ensureDataDir, type OpenDatabase, openDatabase } from '../../src/db/open-database.js';
+import { createServices, type Services } from '../../src/domain/services.js';
+import { createManualClock } from '../../src/lib/clock.js';
+import { makeTempDir } from '../helpers/server.js';
+import { createThrowawayDatabase, postgresSkipReason, requirePostgresUrl } from '../helpers/postgres.js';
+
+export interface EngineContext {
+  dialect: Dialect;
+  database: OpenDatabase;
+  services: Services;
+  clock: ReturnType<typeof createManualClock>;
+  dataDir: string;
+  /** The PostgreSQL URL of this test's own database (null on SQLite). */
+  databaseUrl: string | null;
+}
+
+/** Opens a fresh, migrated database of the engine with the whole domain wired on it. */
+export async function openEngine(dialect: Dialect, env: Record<string, string> = {}): Promise<EngineContext & { close(): Promise<void> }> {
+  const dataDir = makeTempDir('gitgate-db-');
+  const throwaway = dialect === 'postgres' ? await createThrowawayDatabase({ baseUrl: requirePostgresUrl() }) : null;
+  const config = loadConfig({ data: dataDir }, { GITGATE_AUTH_THROTTLE: 'off', ...env, ...(throwaway ? { GITGATE_DATABASE_URL: throwaway.url } : {}) });
+  ensureDataDir(dataDir);
+  const database = await openDatabase({ dataDir, databaseUrl: config.databaseUrl });
+  await migrateToLatest(database.db, database.dialect);
+  const clock = createManualClock(new Date('2026-03-01T12:00:00.000Z'));
+  const services = createServices({ db: database.db, dialect: database.dialect, config, clock, secretKey: Buffer.from('k'.repeat(48)) });
+  return {
+    dialect,
+    database,
+    services,
+    clock,
+    dataDir,
+    databaseUrl: throwaway?.url ?? null,
+    async close() {
+      await database.close();
+      await throwaway?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Registers one test per engine: `title [sqlite]` always, `title [postgres]` when
+ * GITGATE_TEST_DATABASE_URL is set (skipped loudly otherwise, failing under GITGATE_REQUIRE_POSTGRES=1).
+ */
+export function engineTest(title: string, fn: (ctx: EngineContext) => Promise<void>, options: { env?: Record<string, string> } = {}): void {
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    const skip = dialect === 'postgres' ? postgresSkipReason() : null;
+    test(`${title} [${dialect}]`, { skip: skip ?? false }, async (t) => {
+      const ctx = await openEngine(dialect, options.env);
+      t.after(() => ctx.close());
+      await fn(ctx);
+    });
+  }
+}
