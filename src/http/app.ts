@@ -40,7 +40,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
-    disableRequestLogging: false,
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -61,6 +60,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     request.log.error({ err: error }, 'unhandled error');
     reply.code(500).type('text/plain; charset=utf-8').send('Internal server error\n');
+  });
+
+  // Fastify's default 404 logs the full URL, query string included: ours does not.
+  // (Surfaces with their own prefix, like /api, set their own; web pages may replace this one.)
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).type('text/plain; charset=utf-8').send('Not Found\n');
   });
 
   await app.register(healthRoutes, { services });
