@@ -1,6 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Services } from '../../domain/services.js';
+import { registerInfoRefsRoute } from './info-refs-route.js';
+import { registerLfsRoutes } from './lfs-route.js';
+import { registerServiceRpcRoutes } from './service-rpc-route.js';
 
-/** Git's smart HTTP protocol. */
-export async function gitRoutes(_app: FastifyInstance, _options: { services: Services; config: Config }) {}
+/**
+ * Git's smart HTTP protocol: `/OWNER/NAME(.git)/info/refs`, `/git-upload-pack`, `/git-receive-pack`.
+ * Only fixed suffixes are registered, so the web pages' `/:owner/:repo...` routes do not collide.
+ */
+export async function gitRoutes(app: FastifyInstance, options: { services: Services; config: Config }) {
+  // Request bodies reach git as the raw stream, never buffered (and so never held to bodyLimit: the
+  // push size is metered on the way). Encapsulated: these parsers apply to this plugin only.
+  app.addContentTypeParser(
+    ['application/x-git-upload-pack-request', 'application/x-git-receive-pack-request'],
+    (_request, payload, done) => done(null, payload),
+  );
+  // git-lfs posts JSON; its batch answer does not need the body.
+  app.addContentTypeParser(['application/vnd.git-lfs+json'], (_request, payload, done) => {
+    payload.resume();
+    done(null, null);
+  });
+  registerInfoRefsRoute(app, options);
+  registerServiceRpcRoutes(app, options);
+  registerLfsRoutes(app);
+}

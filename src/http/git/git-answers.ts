@@ -1,0 +1,22 @@
+import type { FastifyReply } from 'fastify';
+
+/** The challenge that makes git consult its credential helper (or prompt) and retry. */
+export const BASIC_CHALLENGE = 'Basic realm="Gitgate"';
+
+/**
+ * git prints a text/plain error body to its user as `remote: ...` lines: these answers are the
+ * user interface of a refused clone or push, so they are short sentences ending in a newline.
+ */
+export function answerText(reply: FastifyReply, status: number, message: string, options: { challenge?: boolean; retryAfterSeconds?: number } = {}) {
+  if (options.challenge) reply.header('WWW-Authenticate', BASIC_CHALLENGE);
+  if (options.retryAfterSeconds !== undefined) reply.header('Retry-After', String(Math.max(1, Math.ceil(options.retryAfterSeconds))));
+  reply.header('Cache-Control', 'no-cache');
+  return reply.code(status).type('text/plain; charset=utf-8').send(message.endsWith('\n') ? message : `${message}\n`);
+}
+
+/** Smart HTTP responses must never be cached by a proxy (git http-backend sends the same). */
+export function setNoCacheHeaders(reply: FastifyReply): void {
+  reply.header('Cache-Control', 'no-cache, max-age=0, must-revalidate');
+  reply.header('Pragma', 'no-cache');
+  reply.header('Expires', 'Fri, 01 Jan 1980 00:00:00 GMT');
+}

@@ -1,0 +1,64 @@
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { PassThrough, type Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { stopGitProcess } from '../../git/git-service.js';
+
+/**
+ * Waits for a stream's first chunk (null when it ends empty), leaving the stream paused. The HTTP
+ * status is chosen only then: a git that fails before saying anything gets a clean 4xx instead of
+ * a 200 with an empty body.
+ */
+export function firstChunk(stream: Readable): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const cleanup = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onEnd);
+    };
+    const onData = (chunk: Buffer) => {
+      cleanup();
+      stream.pause();
+      resolve(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(null);
+    };
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onEnd);
+  });
+}
+
+/** A response body made of `head` then the rest of `rest`. */
+export function prepend(head: Buffer[], rest: Readable): Readable {
+  const body = new PassThrough();
+  for (const chunk of head) body.write(chunk);
+  rest.pipe(body);
+  rest.once('error', (error) => body.destroy(error));
+  return body;
+}
+
+/**
+ * Ties a git child to its HTTP exchange: a client that goes away before the response is complete
+ * takes its git process with it. Keeps the tail of git's stderr for the log.
+ */
+export function superviseGitChild(request: FastifyRequest, reply: FastifyReply, child: ChildProcessWithoutNullStreams) {
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-2048);
+  });
+  child.stdin.on('error', () => {
+    // EPIPE when git stops reading early; its exit status tells what happened.
+  });
+  child.on('error', (error) => request.log.error({ err: error }, 'could not start git'));
+  const onClose = () => {
+    if (!reply.raw.writableFinished) stopGitProcess(child);
+  };
+  reply.raw.once('close', onClose);
+  if (reply.raw.destroyed || request.raw.socket?.destroyed) onClose();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  return { exited, stderr: () => stderr.trim() };
+}

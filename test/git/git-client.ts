@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeTempDir } from '../helpers/server.js';
+
+export interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A git user's machine: an isolated HOME (no global or system config, no prompts) in a temp dir. */
+export interface GitClient {
+  home: string;
+  run(args: string[], options?: { cwd?: string; env?: Record<string, string>; input?: string | Buffer }): Promise<GitResult>;
+  /** Runs and fails the test with git's output when git fails. */
+  ok(args: string[], options?: { cwd?: string; env?: Record<string, string>; input?: string | Buffer }): Promise<GitResult>;
+  cleanup(): void;
+}
+
+export function createGitClient(): GitClient {
+  const home = makeTempDir('gitgate-client-');
+  fs.writeFileSync(
+    path.join(home, '.gitconfig'),
+    '[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n',
+  );
+  const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: home,
+    LANG: 'C',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ASKPASS: '',
+    SSH_ASKPASS: '',
+    ...extra,
+  });
+  const run: GitClient['run'] = (args, options = {}) =>
+    new Promise((resolve, reject) => {
+      const child = spawn('git', args, { cwd: options.cwd ?? home, env: env(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      child.stdin.end(options.input ?? '');
+    });
+  return {
+    home,
+    run,
+    async ok(args, options) {
+      const result = await run(args, options);
+      if (result.code !== 0) throw new Error(`git ${args.join(' ')} failed (${result.code}):\n${result.stderr}`);
+      return result;
+    },
+    cleanup() {
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `http://user:token@host/OWNER/NAME.git` (credentials in the URL userinfo, as CI scripts do). */
+export function repoUrl(serverUrl: string, fullName: string, credentials?: { user?: string; token: string }, suffix = '.git'): string {
+  const url = new URL(`${serverUrl}/${fullName}${suffix}`);
+  if (credentials) {
+    url.username = credentials.user ?? 'x-token';
+    url.password = credentials.token;
+  }
+  return url.toString();
+}
