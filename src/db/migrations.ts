@@ -1,15 +1,15 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Dialect } from './open-database.js';
 
 /** Migrations are listed here explicitly, in order: nothing is discovered from the file system. */
 function migrations(dialect: Dialect): Record<string, Migration> {
   // The one dialect difference in the schema: how an auto-incrementing key is declared.
   const id = dialect === 'postgres' ? ('serial' as const) : ('integer' as const);
-  const pk = dialect === 'postgres' ? (c: any) => c.primaryKey() : (c: any) => c.primaryKey().autoIncrement();
+  const pk = (c: ColumnDefinitionBuilder) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement());
 
   return {
     '0001_initial': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('users')
           .addColumn('id', id, pk)
