@@ -133,7 +133,7 @@ export function registerRepoCommands(program: Command): void {
     .action(async (opts) => {
       await withRuntime(opts, async ({ services }) => {
         const orgs = await services.accounts.users.list({ type: 'Organization' });
-        printList(orgs.map((o) => ({ id: o.id, login: o.login, created_at: o.createdAt.slice(0, 19) + 'Z' })), !!opts.json, ['id', 'login', 'created_at']);
+        printList(orgs.map((o) => ({ id: o.id, login: o.login, created_at: `${o.createdAt.slice(0, 19)}Z` })), !!opts.json, ['id', 'login', 'created_at']);
       });
     });
 }

@@ -27,7 +27,7 @@ export function createAccountService(deps: { db: Kysely<Database>; clock: Clock;
 
   async function getUser(login: string): Promise<User> {
     const user = await users.findByLogin(login);
-    if (!user || user.type !== 'User') throw notFound('user_not_found', `user "${login}" does not exist`);
+    if (user?.type !== 'User') throw notFound('user_not_found', `user "${login}" does not exist`);
     return user;
   }
 

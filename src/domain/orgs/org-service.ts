@@ -22,7 +22,7 @@ export function createOrgService(deps: { db: Kysely<Database>; clock: Clock; aud
 
   async function getOrg(login: string): Promise<User> {
     const org = await users.findByLogin(login);
-    if (!org || org.type !== 'Organization') throw notFound('org_not_found', `organization "${login}" does not exist`);
+    if (org?.type !== 'Organization') throw notFound('org_not_found', `organization "${login}" does not exist`);
     return org;
   }
 
@@ -97,7 +97,7 @@ export function createOrgService(deps: { db: Kysely<Database>; clock: Clock; aud
       const org = await getOrg(orgLogin);
       enforce(canOrg(caller, 'admin', { role: await roleOf(caller, org) }));
       const user = await users.findByLogin(login);
-      if (!user || user.type !== 'User') throw notFound('user_not_found', `user "${login}" does not exist`);
+      if (user?.type !== 'User') throw notFound('user_not_found', `user "${login}" does not exist`);
       await db.transaction().execute(async (trx) => {
         const existing = await orgRole(trx, org.id, user.id);
         if (existing === 'owner' && role === 'member') await assertAnotherOwner(trx, org.id, user.id);

@@ -115,7 +115,7 @@ export function createRepoService(deps: { db: Kysely<Database>; clock: Clock; au
       const now = toDbTime(clock.now());
       const name = changes.name !== undefined ? validateRepoName(changes.name.trim()) : repo.name;
       const description = changes.description !== undefined ? validateDescription(changes.description) : repo.description;
-      if (changes.defaultBranch !== undefined && !/^[A-Za-z0-9._\/-]{1,255}$/.test(changes.defaultBranch)) {
+      if (changes.defaultBranch !== undefined && !/^[A-Za-z0-9._/-]{1,255}$/.test(changes.defaultBranch)) {
         throw invalid('branch_invalid', 'default_branch', 'Not a valid branch name.');
       }
       try {
@@ -170,7 +170,7 @@ export function createRepoService(deps: { db: Kysely<Database>; clock: Clock; au
     async setCollaborator(caller: Caller, repo: Repo, login: string, permission: 'read' | 'write' | 'admin' | null): Promise<void> {
       enforce(canRepo(caller, 'admin', { private: repo.private, permission: await permissionFor(caller, repo) }));
       const user = await users.findByLogin(login);
-      if (!user || user.type !== 'User') throw notFound('user_not_found', `user "${login}" does not exist`);
+      if (user?.type !== 'User') throw notFound('user_not_found', `user "${login}" does not exist`);
       if (user.id === repo.ownerId) throw invalid('collaborator_is_owner', 'username', 'The owner of a repository cannot be a collaborator on it.');
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('collaborators').where('repo_id', '=', repo.id).where('user_id', '=', user.id).execute();
