@@ -34,15 +34,27 @@ export function createGitClient(): GitClient {
     SSH_ASKPASS: '',
     ...extra,
   });
+  let runs = 0;
+  // Output goes to files, not pipes: `credential-cache` leaves a daemon holding git's stderr, and a
+  // pipe would then never close.
   const run: GitClient['run'] = (args, options = {}) =>
     new Promise((resolve, reject) => {
-      const child = spawn('git', args, { cwd: options.cwd ?? home, env: env(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
+      runs += 1;
+      const outFile = path.join(home, `.out-${runs}`);
+      const errFile = path.join(home, `.err-${runs}`);
+      const out = fs.openSync(outFile, 'w');
+      const err = fs.openSync(errFile, 'w');
+      const child = spawn('git', args, { cwd: options.cwd ?? home, env: env(options.env), stdio: ['pipe', out, err] });
+      fs.closeSync(out);
+      fs.closeSync(err);
       child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      child.on('exit', (code, signal) => {
+        const stdout = fs.readFileSync(outFile, 'utf8');
+        const stderr = fs.readFileSync(errFile, 'utf8');
+        fs.rmSync(outFile);
+        fs.rmSync(errFile);
+        resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+      });
       child.stdin.end(options.input ?? '');
     });
   return {
