@@ -6,6 +6,7 @@ import { isGitgateError } from '../lib/errors.js';
 import { startServer, StartupError } from '../server.js';
 import { VERSION } from '../version.js';
 import { withRuntime } from './context.js';
+import { registerBackupCommands } from './backup-commands.js';
 import { registerRepoCommands } from './repo-commands.js';
 import { registerTokenCommands } from './token-commands.js';
 import { registerUserCommands } from './user-commands.js';
@@ -57,6 +58,7 @@ export function buildProgram(): Command {
   registerUserCommands(program);
   registerTokenCommands(program);
   registerRepoCommands(program);
+  registerBackupCommands(program);
   return program;
 }
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { openDatabase } from '../../src/db/open-database.js';
 import { runGitgate } from '../helpers/cli.js';
+import { makeTempDir } from './engines.js';
 import { createThrowawayDatabase, postgresSkipReason, requirePostgresUrl } from '../helpers/postgres.js';
-import { makeTempDir } from '../helpers/server.js';
 
 const INSTANCES = 4;
 

@@ -1,12 +1,18 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { migrateToLatest } from '../../src/db/migrations.js';
 import { type Dialect, ensureDataDir, type OpenDatabase, openDatabase } from '../../src/db/open-database.js';
 import { createServices, type Services } from '../../src/domain/services.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { makeTempDir } from '../helpers/server.js';
 import { createThrowawayDatabase, postgresSkipReason, requirePostgresUrl } from '../helpers/postgres.js';
+
+/** Kept here rather than imported from helpers/server.ts, so database tests load no HTTP code. */
+export function makeTempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
 
 export interface EngineContext {
   dialect: Dialect;
