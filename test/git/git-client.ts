@@ -48,6 +48,7 @@ export function createGitClient(): GitClient {
       fs.closeSync(out);
       fs.closeSync(err);
       child.on('error', reject);
+      child.stdin.on('error', () => {}); // git may exit without reading its input
       child.on('exit', (code, signal) => {
         const stdout = fs.readFileSync(outFile, 'utf8');
         const stderr = fs.readFileSync(errFile, 'utf8');

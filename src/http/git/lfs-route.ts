@@ -8,7 +8,7 @@ export function registerLfsRoutes(app: FastifyInstance) {
   app.post('/:owner/:repo/info/lfs/objects/batch', async (_request, reply) => {
     return reply
       .code(501)
-      .type('application/vnd.git-lfs+json')
-      .send(JSON.stringify({ message: 'Git LFS is not supported by this Gitgate server' }));
+      .header('content-type', 'application/vnd.git-lfs+json')
+      .send(Buffer.from(JSON.stringify({ message: 'Git LFS is not supported by this Gitgate server' })));
   });
 }
