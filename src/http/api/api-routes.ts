@@ -1,6 +1,83 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Services } from '../../domain/services.js';
+import { setTokenHeaders } from '../token-headers.js';
+import { registerAdminRoutes } from './admin-routes.js';
+import { actorOf, createApiContext, resolveApiActor } from './api-context.js';
+import { apiErrorHandler, sendApiError } from './api-errors.js';
+import { registerCollaboratorRoutes } from './collaborators-routes.js';
+import { registerContentRoutes } from './contents-routes.js';
+import { registerCredentialRoutes } from './credentials-routes.js';
+import { etagOnSend } from './etag.js';
+import { buildOpenApiDocument, type RegisteredRoute } from './openapi-document.js';
+import { registerOrgRoutes } from './orgs-routes.js';
+import { applyRateLimit, registerRateLimitRoutes } from './rate-limit-routes.js';
+import { rateLimiterFor } from './rate-limiter.js';
+import { registerRepoRoutes } from './repos-routes.js';
+import { registerRootRoutes } from './root-routes.js';
+import { registerUserRoutes } from './users-routes.js';
 
-/** The REST API at /api/v3 (GitHub's dialect). */
-export async function apiRoutes(_app: FastifyInstance, _options: { services: Services; config: Config }) {}
+/**
+ * GitHub's JSON body rules: any content type is read as JSON (curl's default form type included),
+ * an empty body is no body, and text that is not JSON is 400 "Problems parsing JSON".
+ */
+function parseJsonBody(_request: FastifyRequest, body: string, done: (error: Error | null, value?: unknown) => void) {
+  if (body.trim() === '') return done(null, undefined);
+  try {
+    done(null, JSON.parse(body));
+  } catch {
+    done(Object.assign(new Error('Problems parsing JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }));
+  }
+}
+
+const identityOf = (request: FastifyRequest) => {
+  const actor = actorOf(request);
+  return actor.kind === 'user' ? `user:${actor.user.id}:${actor.token?.scopes.join(',') ?? '*'}` : 'anonymous';
+};
+
+/** The REST API at /api/v3 (GitHub's dialect). Registered with prefix `/api`, so routes start `/v3`. */
+export async function apiRoutes(app: FastifyInstance, options: { services: Services; config: Config }) {
+  const { services, config } = options;
+  const limiter = rateLimiterFor(services);
+  const ctx = createApiContext(services, config, limiter);
+  const routes: RegisteredRoute[] = [];
+
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD' || !route.url.startsWith('/api/v3')) continue;
+      routes.push({ method, url: route.url, scopes: route.config?.scopes ?? [], schema: route.schema as RegisteredRoute['schema'] });
+    }
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, parseJsonBody);
+  app.setErrorHandler(apiErrorHandler);
+  app.setNotFoundHandler((_request, reply) => sendApiError(reply, 404, 'Not Found'));
+
+  app.addHook('onRequest', async (request, reply) => {
+    const actor = await resolveApiActor(request, reply, services);
+    if (!actor) return reply;
+    if (!applyRateLimit(ctx, request, reply, actor)) return reply;
+  });
+  // Every token-authenticated answer carries the token headers with the route's declared scopes;
+  // routes whose accepted scopes depend on the resource (public or private) refine them.
+  app.addHook('preHandler', async (request, reply) => {
+    setTokenHeaders(reply, actorOf(request), request.routeOptions.config?.scopes ?? []);
+  });
+  app.addHook('onSend', etagOnSend(identityOf));
+
+  limiter.start();
+  app.addHook('onClose', async () => limiter.stop());
+
+  registerRootRoutes(app, ctx);
+  registerUserRoutes(app, ctx);
+  registerRepoRoutes(app, ctx);
+  registerContentRoutes(app, ctx);
+  registerCollaboratorRoutes(app, ctx);
+  registerOrgRoutes(app, ctx);
+  registerRateLimitRoutes(app, ctx);
+  registerCredentialRoutes(app, ctx);
+  registerAdminRoutes(app, ctx);
+  app.get('/v3/openapi.json', { config: { scopes: [] } }, async () => buildOpenApiDocument(routes, ctx.urls().api));
+}

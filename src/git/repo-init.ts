@@ -1,0 +1,51 @@
+import { spawnGit, runGit } from './git-command.js';
+
+/** Runs git with `input` on stdin and returns its trimmed stdout (for hash-object and mktree). */
+function gitWithInput(dir: string, args: string[], input: string | Buffer, env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawnGit(args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], extraEnv: env });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString('utf8').trim());
+      else reject(new Error(`git ${args[0]} failed: ${Buffer.concat(err).toString('utf8').trim()}`));
+    });
+    child.stdin!.end(input);
+  });
+}
+
+export interface InitialCommit {
+  branch: string;
+  files: { path: string; content: string }[];
+  message: string;
+  author: { name: string; email: string };
+  date: Date;
+}
+
+/**
+ * Creates the first commit of an empty bare repository without a work tree: blobs with
+ * hash-object, one flat tree with mktree, the commit with commit-tree, then the branch with
+ * update-ref (which refuses if the branch appeared meanwhile: the expected old value is "none").
+ */
+export async function createInitialCommit(dir: string, init: InitialCommit): Promise<string> {
+  const lines: string[] = [];
+  for (const file of init.files) {
+    const sha = await gitWithInput(dir, ['hash-object', '-w', '--stdin'], file.content);
+    lines.push(`100644 blob ${sha}\t${file.path}`);
+  }
+  const tree = await gitWithInput(dir, ['mktree'], `${lines.join('\n')}\n`);
+  const when = `${Math.floor(init.date.getTime() / 1000)} +0000`;
+  const commit = await gitWithInput(dir, ['commit-tree', tree], `${init.message}\n`, {
+    GIT_AUTHOR_NAME: init.author.name,
+    GIT_AUTHOR_EMAIL: init.author.email,
+    GIT_AUTHOR_DATE: when,
+    GIT_COMMITTER_NAME: init.author.name,
+    GIT_COMMITTER_EMAIL: init.author.email,
+    GIT_COMMITTER_DATE: when,
+  });
+  await runGit(['update-ref', `refs/heads/${init.branch}`, commit, '0'.repeat(40)], { cwd: dir });
+  return commit;
+}

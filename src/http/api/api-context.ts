@@ -1,0 +1,75 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Actor } from '../../domain/auth/actor.js';
+import type { Services } from '../../domain/services.js';
+import { authenticateHeader } from '../request-auth.js';
+import { setTokenHeaders } from '../token-headers.js';
+import { sendApiError } from './api-errors.js';
+import { type UrlBase, urlBase } from './presenters/urls.js';
+import type { RateLimiter } from './rate-limiter.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The scopes a route accepts (its X-Accepted-OAuth-Scopes), declared where the route is. The
+     * policy decides; this is what the route tells clients and what the scope matrix checks.
+     */
+    scopes?: readonly string[];
+    /** GitHub's `resource` name in 422 errors (`Repository`, `User`, ...). */
+    resource?: string;
+  }
+}
+
+/** What every API route module gets: the domain services, the config and the shared rate limiter. */
+export interface ApiContext {
+  services: Services;
+  config: Config;
+  limiter: RateLimiter;
+  urls(): UrlBase;
+}
+
+export function createApiContext(services: Services, config: Config, limiter: RateLimiter): ApiContext {
+  return { services, config, limiter, urls: () => urlBase(config) };
+}
+
+const actors = new WeakMap<FastifyRequest, Actor>();
+
+/** The actor an API request acts as; set by `resolveApiActor` before any handler runs. */
+export function actorOf(request: FastifyRequest): Actor {
+  return actors.get(request) ?? { kind: 'anonymous' };
+}
+
+/**
+ * Authenticates the Authorization header (never a cookie: a browser session cannot be abused
+ * cross-site) and answers GitHub's refusal itself when a credential is present but bad. Returns
+ * the actor, or null when the reply was sent. Shared by REST and GraphQL.
+ */
+export async function resolveApiActor(request: FastifyRequest, reply: FastifyReply, services: Services): Promise<Actor | null> {
+  const result = await authenticateHeader(request, services);
+  if (result.ok) {
+    actors.set(request, result.actor);
+    return result.actor;
+  }
+  const failure = result.failure;
+  switch (failure.reason) {
+    case 'bad_credentials':
+      sendApiError(reply, 401, 'Bad credentials');
+      break;
+    case 'password_auth_disabled':
+      sendApiError(reply, 401, 'Password authentication is not enabled on this server: use a personal access token.');
+      break;
+    case 'suspended':
+      sendApiError(reply, 403, 'Sorry. Your account was suspended.');
+      break;
+    case 'throttled':
+      reply.header('Retry-After', String(failure.retryAfterSeconds));
+      sendApiError(reply, 429, 'Too many failed authentication attempts. Try again later.');
+      break;
+  }
+  return null;
+}
+
+/** Sets the token headers with the scopes a route accepts (the route's declaration by default). */
+export function acceptScopes(reply: FastifyReply, actor: Actor, scopes: readonly string[]): void {
+  setTokenHeaders(reply, actor, scopes);
+}
