@@ -56,6 +56,14 @@ export async function startServer(
   announce(`Gitgate listening on ${url} (base URL ${config.baseUrl})`);
   if (setupUrl) announce(`No administrator yet. Create the first one at: ${setupUrl}`);
 
+  // Expiry notices: every instance runs the sweep; a claim in the database sends each notice once.
+  const sweep = () => {
+    runtime.services.notices.sendDueExpiryNotices().catch((error) => app.log.warn({ err: error }, 'expiry notices failed'));
+  };
+  const noticeTimer = setInterval(sweep, 60_000);
+  noticeTimer.unref();
+  sweep();
+
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -64,6 +72,7 @@ export async function startServer(
     setupUrl,
     close() {
       closing ??= (async () => {
+        clearInterval(noticeTimer);
         await app.close();
         await runtime.close();
       })();

@@ -12,6 +12,8 @@ import { createSetupCodes } from './auth/setup-code.js';
 import { createInvalidTokenThrottle, createPasswordThrottle } from './auth/throttle.js';
 import { createOrgService } from './orgs/org-service.js';
 import { createRepoService } from './repos/repo-service.js';
+import { createMailer } from './notifications/mailer.js';
+import { createTokenNotices } from './notifications/token-notices.js';
 import { createTokenService } from './tokens/token-service.js';
 
 export interface ServiceDeps {
@@ -27,7 +29,19 @@ export function createServices(deps: ServiceDeps) {
   const { db, config, clock, secretKey } = deps;
   const audit = createAuditLog(clock);
   const accounts = createAccountService({ db, clock, audit });
-  const tokens = createTokenService({ db, clock, audit, secretKey, maxLifetimeDays: config.tokenMaxLifetimeDays });
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom });
+  const notices = createTokenNotices({ db, clock, mailer, baseUrl: () => config.baseUrl });
+  const tokens = createTokenService({
+    db,
+    clock,
+    audit,
+    secretKey,
+    maxLifetimeDays: config.tokenMaxLifetimeDays,
+    // Mail goes out after the commit, off the caller's path: a slow mail server never blocks a token.
+    onIssued: (owner, info, regenerated) => {
+      notices.tokenIssued(owner, info, regenerated).catch(() => {});
+    },
+  });
   const passwordThrottle = createPasswordThrottle(db, clock, config.authThrottle);
   const authenticator = createAuthenticator({
     db,
@@ -44,6 +58,8 @@ export function createServices(deps: ServiceDeps) {
     audit,
     accounts,
     tokens,
+    mailer,
+    notices,
     authenticator,
     passwordThrottle,
     sessions: createSessionService({ db, clock, secretKey }),

@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../db/open-database.js';
 import type { AccessTokenRow, Database } from '../../db/schema.js';
 import { type Clock, MINUTE } from '../../lib/clock.js';
 import { hmacSha256 } from '../../lib/crypto.js';
-import { conflict, GitgateError, invalid, notFound } from '../../lib/errors.js';
+import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { toDbTime } from '../../lib/time.js';
 import type { User } from '../accounts/user-store.js';
 import type { AuditActor, AuditLog } from '../audit/audit-log.js';
@@ -18,6 +18,8 @@ export interface TokenServiceDeps {
   audit: AuditLog;
   secretKey: Buffer;
   maxLifetimeDays: number | null;
+  /** Called after a token is created or regenerated (the owner is told by email). */
+  onIssued?: (owner: User, info: TokenInfo, regenerated: boolean) => void;
 }
 
 export interface NewToken {
@@ -109,7 +111,9 @@ export function createTokenService(deps: TokenServiceDeps) {
           });
           return row.id;
         });
-        return { token, info: toTokenInfo((await store.findById(id))!) };
+        const info = toTokenInfo((await store.findById(id))!);
+        deps.onIssued?.(user, info, false);
+        return { token, info };
       } catch (error) {
         if (isUniqueViolation(error)) throw noteTaken(note);
         throw error;
@@ -176,7 +180,9 @@ export function createTokenService(deps: TokenServiceDeps) {
           data: { note: row.note, expires_at: expiresAt ? toDbTime(expiresAt) : null, token_last_four: lastFourOf(token) },
         });
       });
-      return { token, info: toTokenInfo((await store.findById(id))!) };
+      const info = toTokenInfo((await store.findById(id))!);
+      deps.onIssued?.(user, info, true);
+      return { token, info };
     },
 
     async delete(user: User, id: number, actor: AuditActor, ip?: string | null): Promise<void> {
@@ -240,4 +246,3 @@ export function createTokenService(deps: TokenServiceDeps) {
 }
 
 export type TokenService = ReturnType<typeof createTokenService>;
-export { GitgateError };
