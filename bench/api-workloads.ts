@@ -1,0 +1,103 @@
+import autocannon from 'autocannon';
+import { probe } from './gitgate-process.js';
+import { makeRow, type Row } from './report.js';
+import { envNumber, log } from './util.js';
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  statuses: Record<string, number>;
+  errors: number;
+}
+
+export const DURATION = () => envNumber('BENCH_DURATION', 10);
+export const CONNECTIONS = 64;
+
+/** A token in the right shape whose checksum is wrong: refused before any database access. */
+export const GARBAGE_TOKEN = 'ggp_000000000000000000000000000000AAAAAA';
+
+/** autocannon for BENCH_DURATION seconds (10 by default) over 64 connections. */
+export async function load(url: string, options: { headers?: Record<string, string>; rotate?: string[]; connections?: number } = {}): Promise<LoadResult> {
+  let next = 0;
+  const rotate = options.rotate;
+  const result = await autocannon({
+    url,
+    connections: options.connections ?? CONNECTIONS,
+    duration: DURATION(),
+    headers: options.headers ?? {},
+    ...(rotate
+      ? {
+          // Each request presents the next token of the list: every lookup is a different row.
+          requests: [
+            {
+              setupRequest: (request) => {
+                const token = rotate[next++ % rotate.length]!;
+                return { ...request, headers: { ...request.headers, authorization: `token ${token}` } };
+              },
+            },
+          ],
+        }
+      : {}),
+  });
+  const statuses: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = Number(stat.count);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, statuses, errors: result.errors };
+}
+
+export function describe(result: LoadResult): string {
+  const codes = Object.entries(result.statuses)
+    .map(([code, count]) => `${code}x${count}`)
+    .join(' ');
+  return `${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms [${codes}${result.errors ? ` errors ${result.errors}` : ''}]`;
+}
+
+/** Statuses other than the expected one mean the figure measures something else: say so. */
+function unexpected(result: LoadResult, expected: string): string | undefined {
+  const others = Object.entries(result.statuses).filter(([code]) => code !== expected);
+  if (others.length === 0 && result.errors === 0) return undefined;
+  return `unexpected answers: ${others.map(([code, count]) => `${code}x${count}`).join(' ')}${result.errors ? ` errors ${result.errors}` : ''}`;
+}
+
+export function throughputRow(
+  group: string,
+  workload: string,
+  gitgate: LoadResult,
+  expectedStatus: string,
+  baseline: LoadResult,
+  baselineName: string,
+  target: string | null,
+): Row {
+  return makeRow({
+    group,
+    workload,
+    unit: 'req/s',
+    gitgate: gitgate.rps,
+    baseline: baseline.rps,
+    baselineName,
+    target,
+    note: unexpected(gitgate, expectedStatus),
+    extra: { gitgate, baseline },
+  });
+}
+
+/** Whether GET /api/v3/user exists yet (the REST API may not be merged). */
+export async function apiReady(url: string, token: string): Promise<string | null> {
+  const status = await probe(`${url}/api/v3/user`, { authorization: `token ${token}` });
+  return status === 200 ? null : `GET /api/v3/user with a valid token answers ${status || 'nothing'} (REST API not there yet)`;
+}
+
+export function userUrl(base: string): string {
+  return `${base}/api/v3/user`;
+}
+
+export function healthUrl(base: string): string {
+  return `${base}/-/health`;
+}
+
+export async function measure(name: string, run: () => Promise<LoadResult>): Promise<LoadResult> {
+  log(`${name}...`);
+  const result = await run();
+  log(`  ${describe(result)}`);
+  return result;
+}

@@ -1,0 +1,234 @@
+/**
+ * `npm run bench`: Gitgate's speed beside the floor (plain git on disk) and beside nginx + fcgiwrap +
+ * git http-backend, from one run on one machine. Prints a table, writes bench/results.json, and
+ * always exits 0: a workload that cannot run says "not measured" and why.
+ *
+ * Environment: BENCH_SCALE (1: the full ~20,000-commit repository; 0.1 for a quick check),
+ * BENCH_RUNS (5 timed runs per git workload, after one warm-up), BENCH_DURATION (10 s per
+ * HTTP load), BENCH_TOKENS (tokens seeded for the large-table rows; 1,000,000 x BENCH_SCALE),
+ * BENCH_ONLY (comma list of groups: git, api, postgres), BENCH_CPU_PROF=1 (profile the server
+ * with node --cpu-prof during the API loads; profiles land in bench/.cache/profiles).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { apiReady, GARBAGE_TOKEN, healthUrl, type LoadResult, load, measure, throughputRow, userUrl } from './api-workloads.js';
+import { benchScale, ensureBenchRepo, installMainHistory } from './gen-repo.js';
+import * as gitWork from './git-workloads.js';
+import { BENCH_USER, type GitgateServer, gitgateEnv, setupGitgate, startGitgate } from './gitgate-process.js';
+import { NGINX_MISSING, type NginxServer, nginxAvailable, startNginx } from './nginx.js';
+import { postgresRows } from './postgres-workloads.js';
+import { formatTable, machineFacts, makeRow, notMeasured, type Row } from './report.js';
+import { seedTokens } from './seed-tokens.js';
+import { envNumber, log, MB, makeWorkDir, readMemory, sleep } from './util.js';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+async function main() {
+  const startedAt = new Date();
+  const facts = machineFacts();
+  const scale = benchScale();
+  const runs = Math.max(1, Math.round(envNumber('BENCH_RUNS', 5)));
+  const tokenCount = Math.round(envNumber('BENCH_TOKENS', 1_000_000 * Math.min(1, scale)));
+  const only = new Set((process.env.BENCH_ONLY ?? 'git,api,postgres').split(',').map((s) => s.trim()));
+  const profile = process.env.BENCH_CPU_PROF === '1';
+  const work = makeWorkDir();
+  const home = path.join(work, 'home');
+  fs.mkdirSync(home);
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const servers: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const server of servers.splice(0).reverse()) await server.stop().catch(() => {});
+  };
+  const guard = async (group: string, workload: string, baseline: string, target: string | null, body: () => Promise<Row[]>) => {
+    try {
+      rows.push(...(await body()));
+    } catch (error) {
+      const message = (error as Error).message.split('\n')[0]!.slice(0, 300);
+      log(`${workload} failed: ${message}`);
+      rows.push(notMeasured(group, workload, baseline, target, `failed: ${message}`));
+    }
+  };
+
+  try {
+    const repo = await ensureBenchRepo(scale);
+    log(`repository: ${repo.commits} commits, ${repo.files} files, pack ${(repo.mainPackBytes / MB).toFixed(1)} MB (scale ${scale})`);
+
+    const dataDir = path.join(work, 'data');
+    const env = gitgateEnv();
+    const setup = await setupGitgate(dataDir, env);
+    installMainHistory(repo, setup.repoDir);
+
+    const start = async (extra: Record<string, string> = {}, nodeArgs: string[] = []) => {
+      const server = await startGitgate(dataDir, gitgateEnv(extra), nodeArgs);
+      servers.push(server);
+      return server;
+    };
+    const stop = async (server: GitgateServer) => {
+      servers.splice(servers.indexOf(server), 1);
+      await server.stop();
+    };
+
+    let gitgate = await start();
+    await fetch(healthUrl(gitgate.url)).then((r) => r.arrayBuffer());
+    await sleep(500);
+    const idleRss = readMemory(gitgate.pid)?.rss ?? 0;
+    log(`Gitgate listening on ${gitgate.url}, idle RSS ${(idleRss / MB).toFixed(1)} MB`);
+
+    // ---- Git over HTTP ----
+    if (only.has('git')) {
+      let nginx: NginxServer | null = null;
+      if (nginxAvailable()) {
+        try {
+          nginx = await startNginx(path.join(work, 'nginx'), setup.repositoriesRoot);
+          servers.push(nginx);
+        } catch (error) {
+          notes.push(`nginx did not start: ${(error as Error).message}`);
+        }
+      } else {
+        notes.push(`nginx + fcgiwrap + git http-backend: ${NGINX_MISSING}`);
+      }
+      const ctx: gitWork.GitContext = {
+        work,
+        home,
+        repo,
+        serverRepoDir: setup.repoDir,
+        gitgate,
+        startGitgateWithoutPushProtection: async () => {
+          const server = await startGitgate(dataDir, gitgateEnv({ GITGATE_PUSH_PROTECTION: 'off' }));
+          return server;
+        },
+        token: setup.token,
+        nginxUrl: nginx?.url ?? null,
+        runs,
+      };
+      const missing = await gitWork.gitRoutesReady(ctx);
+      if (missing) {
+        for (const workload of ['full clone', 'serve full pack (server side)', '8 parallel clones', 'fetch 1 new commit', 'push', 'ls-remote with token vs anonymous']) {
+          rows.push(notMeasured('git', workload, '', null, missing));
+        }
+      } else {
+        await guard('git', 'full clone', 'git clone --no-local', '<= 1.05', async () => {
+          const { rows: cloneRows, peakServingRss } = await gitWork.fullClone(ctx);
+          return [
+            ...cloneRows,
+            makeRow({
+              group: 'memory',
+              workload: 'RSS while serving one clone',
+              unit: 'MB',
+              gitgate: peakServingRss / MB,
+              baseline: 80,
+              baselineName: 'limit',
+              target: '< 1.0',
+              extra: { idleRssMb: idleRss / MB, source: 'VmRSS of the Node process sampled every 20 ms' },
+            }),
+          ];
+        });
+        await guard('git', 'serve full pack (server side)', 'git upload-pack', '<= 1.15', () => gitWork.servePack(ctx));
+        await guard('git', '8 parallel clones', '8 local clones', null, async () =>
+          gitWork.parallelClones(ctx, readMemory(gitgate.pid)?.rss ?? idleRss),
+        );
+        await guard('git', 'fetch 1 new commit', 'git fetch file://', '<= 1.4', () => gitWork.incrementalFetch(ctx));
+        await guard('git', 'push', 'local push', '<= 1.08', () => gitWork.push(ctx));
+        await guard('git', 'ls-remote with token vs anonymous', 'anonymous', null, () => gitWork.lsRemoteAuth(ctx));
+      }
+      if (nginx) {
+        servers.splice(servers.indexOf(nginx), 1);
+        await nginx.stop();
+      }
+    }
+
+    // ---- Token authentication over HTTP ----
+    if (only.has('api')) {
+      const missing = await apiReady(gitgate.url, setup.token);
+      const group = 'token auth';
+      if (missing) {
+        rows.push(notMeasured(group, 'GET /api/v3/user, hot token', 'GET /-/health', '>= 0.75', missing));
+      } else {
+        const profileArgs = (name: string) => (profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(BENCH_DIR, '.cache', 'profiles'), '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : []);
+        const auth = { authorization: `token ${setup.token}` };
+        if (profile) {
+          await stop(gitgate);
+          gitgate = await start({}, profileArgs('small-table'));
+        }
+        const health = await measure('GET /-/health', () => load(healthUrl(gitgate.url)));
+        const valid = await measure('GET /api/v3/user, one token', () => load(userUrl(gitgate.url), { headers: auth }));
+        const throttled = await measure('garbage token, default throttle', () =>
+          load(userUrl(gitgate.url), { headers: { authorization: `token ${GARBAGE_TOKEN}` } }),
+        );
+        await stop(gitgate);
+        // The refusal itself (401 after the checksum), not the throttle's 429 that follows 10 failures.
+        const open = await start({ GITGATE_AUTH_THROTTLE: 'off' }, profileArgs('garbage'));
+        const garbage = await measure('garbage token, throttle off', () => load(userUrl(open.url), { headers: { authorization: `token ${GARBAGE_TOKEN}` } }));
+        await stop(open);
+
+        rows.push(
+          makeRow({ group, workload: 'GET /-/health (ceiling, no auth)', unit: 'req/s', gitgate: health.rps, baseline: null, baselineName: '', target: null, extra: { health } }),
+          throughputRow(group, 'GET /api/v3/user, hot token, 1 token in table', valid, '200', health, 'health', '>= 0.75'),
+          throughputRow(group, 'garbage token refused (401, throttle off)', garbage, '401', valid, 'valid token', '>= 1.0'),
+          throughputRow(group, 'garbage token, default throttle (429s)', throttled, '429', valid, 'valid token', null),
+        );
+
+        log(`seeding ${tokenCount} tokens in one transaction...`);
+        const seedStart = Date.now();
+        const seeded = seedTokens(dataDir, BENCH_USER, tokenCount);
+        const seedMs = Date.now() - seedStart;
+        log(`seeded in ${(seedMs / 1000).toFixed(1)} s`);
+        gitgate = await start({}, profileArgs('large-table'));
+        const label = tokenCount === 1_000_000 ? '1,000,000' : tokenCount.toLocaleString('en-US');
+        const health2 = await measure('GET /-/health (large table)', () => load(healthUrl(gitgate.url)));
+        const hotLarge = await measure(`GET /api/v3/user, hot token, ${label} tokens`, () => load(userUrl(gitgate.url), { headers: auth }));
+        // Tokens in random order, so consecutive lookups land on unrelated pages of the index.
+        const shuffled = shuffle(seeded);
+        const cold = await measure(`GET /api/v3/user, cold lookups over ${label} tokens`, () => load(userUrl(gitgate.url), { rotate: shuffled }));
+        rows.push(
+          throughputRow(group, `GET /api/v3/user, hot token, ${label} tokens in table`, hotLarge, '200', health2, 'health', '>= 0.75'),
+          throughputRow(group, `hot token: ${label} tokens vs 1 token in table`, hotLarge, '200', valid, '1-token table', '>= 0.9'),
+          throughputRow(group, `GET /api/v3/user, each request a different token of ${label}`, cold, '200', health2, 'health', '>= 0.35'),
+        );
+        rows[rows.length - 1]!.extra = { ...rows[rows.length - 1]!.extra, seedMs, tokens: tokenCount };
+        if (profile) await stop(gitgate);
+      }
+    }
+
+    // ---- Issue 16: SQLite against PostgreSQL, 1 against 2 instances ----
+    if (only.has('postgres')) {
+      if (gitgate.child.exitCode !== null || gitgate.child.signalCode !== null) gitgate = await start();
+      await guard('postgres (issue 16)', 'PostgreSQL vs SQLite', 'SQLite', null, () =>
+        postgresRows({ work, sqlite: { url: gitgate.url, token: setup.token } }),
+      );
+    }
+  } catch (error) {
+    notes.push(`bench stopped early: ${(error as Error).stack ?? error}`);
+    log(`bench stopped early: ${(error as Error).message}`);
+  } finally {
+    await stopAll();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+
+  const table = formatTable(rows);
+  process.stdout.write(`\nGitgate bench (scale ${scale}, ${runs} runs per git workload, ${facts.cores} cores, Node ${facts.node}, ${facts.git})\n\n`);
+  process.stdout.write(table);
+  for (const note of notes) process.stdout.write(`note: ${note}\n`);
+  const results = { startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), scale, runs, machine: facts, rows, notes };
+  fs.writeFileSync(path.join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\nwrote bench/results.json\n`);
+}
+
+/** Fisher-Yates with Math.random: the order only needs to defeat locality, not to repeat. */
+function shuffle<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+export type { LoadResult };
+
+await main().catch((error) => {
+  process.stderr.write(`bench: ${(error as Error).stack ?? error}\n`);
+});
+process.exit(0);
