@@ -72,8 +72,8 @@ export function createTokenNotices(deps: { db: Kysely<Database>; clock: Clock; m
         for (const token of due) {
           const issued = new Date(token.regenerated_at ?? token.created_at).getTime();
           const expires = new Date(token.expires_at!).getTime();
-          // A token that lived less than 7 days from creation skips the 7-day notice.
-          if (kind.column === 'notice_7d_at' && expires - issued < 7 * DAY) continue;
+          // A token given 7 days or less at creation skips the 7-day notice (it would arrive at birth).
+          if (kind.column === 'notice_7d_at' && expires - issued <= 7 * DAY) continue;
           const claimed = await db
             .updateTable('access_tokens')
             .set({ [kind.column]: toDbTime(new Date(now)) })
