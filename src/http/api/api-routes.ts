@@ -30,6 +30,13 @@ function parseJsonBody(_request: FastifyRequest, body: string, done: (error: Err
   }
 }
 
+const registries = new WeakMap<object, RegisteredRoute[]>();
+
+/** Every route the API registered for a service graph: the scope matrix test checks each has its rules. */
+export function registeredApiRoutes(services: Services): readonly RegisteredRoute[] {
+  return registries.get(services) ?? [];
+}
+
 const identityOf = (request: FastifyRequest) => {
   const actor = actorOf(request);
   return actor.kind === 'user' ? `user:${actor.user.id}:${actor.token?.scopes.join(',') ?? '*'}` : 'anonymous';
@@ -41,6 +48,7 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
   const limiter = rateLimiterFor(services);
   const ctx = createApiContext(services, config, limiter);
   const routes: RegisteredRoute[] = [];
+  registries.set(services, routes);
 
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
