@@ -26,3 +26,6 @@ export function api(server: TestServer, path: string, init: RequestInit & { toke
   if (init.token) headers.set('Authorization', `token ${init.token}`);
   return fetch(`${server.url}/api/v3${path}`, { ...init, headers });
 }
+
+/** What Octokit throws for an HTTP error (its RequestError), as the tests read it. */
+export type RequestError = Error & { status: number; response?: { data: unknown; headers: Record<string, string | undefined> } };
