@@ -62,7 +62,7 @@ function load() {
   const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { paths: Record<string, Record<string, Operation>> };
   const templates: Template[] = Object.entries(doc.paths).map(([template, methods]) => ({
     template,
-    regex: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{path\}/g, '(.+)').replace(/\{[^}]+\}/g, '([^/]+)')}$`),
+    regex: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\/\{path\}/g, '(?:/(.*))?').replace(/\{[^}]+\}/g, '([^/]+)')}$`),
     literal: template.replace(/\{[^}]+\}/g, '').length,
     methods,
   }));
