@@ -1,0 +1,50 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { User } from '../../domain/accounts/user-store.js';
+import type { Session } from '../../domain/auth/session-service.js';
+import { SudoPage } from '../../views/auth-pages.js';
+import type { WebKit } from './web-context.js';
+import { formatWait } from './web-context.js';
+
+export type PasswordCheck = { ok: true } | { ok: false; status: 401 | 429; message: string; retryAfter?: number };
+
+/**
+ * Checks the signed-in user's password for sudo mode, throttled like sign-in (per IP and account,
+ * in the database) and audited as a failed sign-in when wrong.
+ */
+export async function checkSudoPassword(kit: WebKit, request: FastifyRequest, user: User, password: string): Promise<PasswordCheck> {
+  const { services } = kit;
+  const wait = await services.passwordThrottle.retryAfter(request.ip, user.login);
+  if (wait > 0) return { ok: false, status: 429, message: `Too many failed attempts. Try again in ${formatWait(wait)}.`, retryAfter: wait };
+  const verified = password === '' ? null : await services.accounts.verifyPassword(user.login, password);
+  if (!verified || verified.id !== user.id) {
+    await services.passwordThrottle.recordFailure(request.ip, user.login);
+    await services.audit.record(services.db, { action: 'user.login_failure', actor: null, user, ip: request.ip, data: { via: 'sudo' } });
+    const after = await services.passwordThrottle.retryAfter(request.ip, user.login);
+    if (after > 0) return { ok: false, status: 429, message: `Too many failed attempts. Try again in ${formatWait(after)}.`, retryAfter: after };
+    return { ok: false, status: 401, message: 'Incorrect password.' };
+  }
+  return { ok: true };
+}
+
+/**
+ * Sensitive pages need a password confirmed within the last 2 hours. Returns true when in sudo
+ * mode; otherwise it has answered with the "Confirm access" page, which comes back to `returnTo`.
+ */
+export function ensureSudo(kit: WebKit, request: FastifyRequest, reply: FastifyReply, session: Session, returnTo: string): boolean {
+  if (kit.services.sessions.isSudo(session)) return true;
+  kit.send(reply, 200, <SudoPage ctx={kit.context(request, reply)} returnTo={returnTo} />);
+  return false;
+}
+
+/**
+ * For forms that ask for the password inline when sudo mode ran out while they were being filled
+ * in: in sudo mode, or the `sudo_password` field is right (and sudo mode starts again).
+ */
+export async function inlineSudo(kit: WebKit, request: FastifyRequest, session: Session, password: string): Promise<{ ok: true } | { ok: false; status: number; message: string }> {
+  if (kit.services.sessions.isSudo(session)) return { ok: true };
+  if (password === '') return { ok: false, status: 403, message: 'Sudo mode has expired: confirm your password to continue. Your input has been kept.' };
+  const check = await checkSudoPassword(kit, request, session.user, password);
+  if (!check.ok) return { ok: false, status: check.status, message: check.message };
+  await kit.services.sessions.confirmSudo(session);
+  return { ok: true };
+}
