@@ -48,8 +48,21 @@ function openSqlite(file: string): OpenDatabase {
   };
 }
 
+/**
+ * The one place where the engines' value types are reconciled. The schema already avoids types
+ * only one engine has (booleans are integers 0/1, timestamps ISO text, lists comma-separated text,
+ * case-insensitive uniqueness a lower_* column; see schema.ts). What remains is PostgreSQL's
+ * bigint (int8), which `pg` returns as a string: count(*) and sum() yield it. Parsed as a number
+ * here, they read the same as on SQLite (our counts stay far below 2^53).
+ */
+const INT8_OID = 20;
+function pgTypeParser(oid: number, format?: 'text' | 'binary') {
+  if (oid === INT8_OID && format !== 'binary') return (value: string) => Number(value);
+  return pg.types.getTypeParser(oid, format as 'text');
+}
+
 async function openPostgres(url: string): Promise<OpenDatabase> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const pool = new pg.Pool({ connectionString: url, max: 10, types: { getTypeParser: pgTypeParser } as pg.CustomTypesConfig });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

@@ -222,7 +222,13 @@ engineTest(
 );
 
 engineTest('answers plain SQL with the same JavaScript types on both engines', async ({ database }) => {
-  const row = await sql<{ n: unknown }>`SELECT count(*) AS n FROM users`.execute(database.db);
-  // Raw count(*) is a bigint string on PostgreSQL: code must use Number() (as the stores do).
-  assert.equal(Number(row.rows[0]?.n), 0);
+  const row = await sql<{ n: unknown; s: unknown }>`SELECT count(*) AS n, sum(count) AS s FROM audit_events`.execute(database.db);
+  // count(*) and sum() are bigint on PostgreSQL: open-database.ts parses them as numbers.
+  assert.equal(row.rows[0]?.n, 0);
+  const created = await database.db.insertInto('counters').values({ key: 'k', window_start: '2026-01-01T00:00:00.000Z', count: 2 }).returning(['count', 'key']).executeTakeFirstOrThrow();
+  assert.deepEqual(created, { count: 2, key: 'k' }, 'returning works on both engines');
+  const total = await database.db.selectFrom('counters').select((eb) => eb.fn.sum<number>('count').as('total')).executeTakeFirstOrThrow();
+  assert.equal(total.total, 2);
+  const deleted = await database.db.deleteFrom('counters').where('key', '=', 'k').executeTakeFirst();
+  assert.equal(Number(deleted.numDeletedRows), 1);
 });
