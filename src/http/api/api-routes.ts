@@ -73,6 +73,11 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
   app.addHook('preHandler', async (request, reply) => {
     setTokenHeaders(reply, actorOf(request), request.routeOptions.config?.scopes ?? []);
   });
+  // No body is an empty object (Octokit sends none for a bare PUT): required fields then answer
+  // 422 missing_field, as on GitHub, instead of a schema error about the body itself.
+  app.addHook('preValidation', async (request) => {
+    if ((request.body === undefined || request.body === null) && request.routeOptions.schema?.body) request.body = {};
+  });
   app.addHook('onSend', etagOnSend(identityOf));
 
   limiter.start();

@@ -58,7 +58,7 @@ export function registerCollaboratorRoutes(app: FastifyInstance, ctx: ApiContext
       config: { scopes: ['public_repo', 'repo'], resource: 'Collaborator' },
       schema: {
         params: CollaboratorParams,
-        body: Type.Optional(Type.Object({ permission: Type.Optional(Type.Union(Object.keys(LEVEL).map((p) => Type.Literal(p)))) })),
+        body: Type.Object({ permission: Type.Optional(Type.Union(Object.keys(LEVEL).map((p) => Type.Literal(p)))) }),
       },
     },
     async (request, reply) => {

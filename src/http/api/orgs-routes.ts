@@ -66,7 +66,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/v3/orgs/:org/memberships/:username',
     {
       config: { scopes: ['admin:org'], resource: 'OrganizationMembership' },
-      schema: { params: MembershipParams, body: Type.Optional(Type.Object({ role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])) })) },
+      schema: { params: MembershipParams, body: Type.Object({ role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])) }) },
     },
     async (request) => {
       const actor = actorOf(request);

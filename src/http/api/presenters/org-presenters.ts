@@ -25,12 +25,9 @@ export function presentOrgSimple(base: UrlBase, org: User) {
 export function presentOrgFull(base: UrlBase, org: User, counts: { publicRepos: number }) {
   return {
     ...presentOrgSimple(base, org),
-    name: org.name,
-    company: null,
-    blog: null,
-    location: null,
-    email: org.email,
-    twitter_username: null,
+    // Optional and not nullable in GitHub's schema: absent rather than null when unset.
+    ...(org.name ? { name: org.name } : {}),
+    ...(org.email ? { email: org.email } : {}),
     is_verified: false,
     has_organization_projects: false,
     has_repository_projects: false,
