@@ -7,6 +7,7 @@ import { startServer, StartupError } from '../server.js';
 import { VERSION } from '../version.js';
 import { withRuntime } from './context.js';
 import { registerBackupCommands } from './backup-commands.js';
+import { registerCertCommands } from './cert-commands.js';
 import { registerRepoCommands } from './repo-commands.js';
 import { registerTokenCommands } from './token-commands.js';
 import { registerUserCommands } from './user-commands.js';
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
   registerTokenCommands(program);
   registerRepoCommands(program);
   registerBackupCommands(program);
+  registerCertCommands(program);
   return program;
 }
 

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Services } from '../domain/services.js';
 import { isGitgateError } from '../lib/errors.js';
 import { apiRoutes } from './api/api-routes.js';
+import { graphqlRoutes } from './api/graphql/graphql-routes.js';
 import { gitRoutes } from './git/git-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { webRoutes } from './web/web-routes.js';
@@ -70,6 +71,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { services });
   await app.register(apiRoutes, { prefix: '/api', services, config });
+  await app.register(graphqlRoutes, { prefix: '/api', services, config });
   await app.register(gitRoutes, { services, config });
   await app.register(webRoutes, { services, config });
   return app;

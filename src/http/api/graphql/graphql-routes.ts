@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type DocumentNode, execute, GraphQLError, getOperationAST, parse, validate } from 'graphql';
+import type { Config } from '../../../config.js';
+import type { Services } from '../../../domain/services.js';
+import { setTokenHeaders } from '../../token-headers.js';
+import { createApiContext, resolveApiActor } from '../api-context.js';
+import { apiErrorHandler } from '../api-errors.js';
+import { applyRateLimit } from '../rate-limit-routes.js';
+import { rateLimiterFor } from '../rate-limiter.js';
+import { countFields } from './field-count.js';
+import type { GraphQLContext } from './graphql-context.js';
+import { type ErrorItem, formatError } from './graphql-errors.js';
+import { buildGitgateSchema } from './schema.js';
+
+/** A document longer than this is refused before parsing; gh's largest query is a few hundred tokens. */
+const MAX_TOKENS = 5000;
+/** Fields per operation, fragments expanded: every field may cost a query, so aliases cannot multiply it. */
+export const MAX_FIELDS = 300;
+
+const AUTH_DOCS = 'https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql';
+
+interface GraphQLBody {
+  query?: unknown;
+  variables?: unknown;
+  operationName?: unknown;
+}
+
+/**
+ * GitHub's GraphQL endpoint, POST /api/graphql, answered by graphql-js's executor over a small
+ * schema. Same credential rules, same policy and the same hourly budget as the REST API; errors
+ * come back as HTTP 200 with GitHub's `{type, path, locations, message}` items.
+ */
+export async function graphqlRoutes(app: FastifyInstance, options: { services: Services; config: Config }) {
+  const { services, config } = options;
+  const schema = buildGitgateSchema();
+  const limiter = rateLimiterFor(services);
+  const ctx = createApiContext(services, config, limiter);
+  limiter.start();
+  app.addHook('onClose', async () => limiter.stop());
+  app.setErrorHandler(apiErrorHandler);
+  // As GitHub does: the body is JSON whatever the Content-Type says (curl -d sends a form type).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
+    try {
+      done(null, String(text).trim() === '' ? undefined : JSON.parse(String(text)));
+    } catch {
+      done(Object.assign(new Error('Problems parsing JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }));
+    }
+  });
+
+  app.post('/graphql', { config: { scopes: [] } }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const actor = await resolveApiActor(request, reply, services);
+    if (!actor) return reply;
+    if (!applyRateLimit(ctx, request, reply, actor)) return reply;
+    if (actor.kind !== 'user') {
+      return reply.code(401).type('application/json; charset=utf-8').send({ message: 'This endpoint requires you to be authenticated.', documentation_url: AUTH_DOCS });
+    }
+    setTokenHeaders(reply, actor, []);
+
+    const answer = (body: { data?: unknown; errors?: ErrorItem[] }) => reply.code(200).type('application/json; charset=utf-8').send(body);
+    const fail = (message: string) => answer({ errors: [{ message }] });
+
+    const body = (request.body ?? {}) as GraphQLBody;
+    if (typeof body !== 'object' || typeof body.query !== 'string') return fail('A query attribute must be specified and must be a string.');
+    const variables = parseVariables(body.variables);
+    if (variables === undefined) return fail('Variables are invalid JSON.');
+    const operationName = typeof body.operationName === 'string' && body.operationName !== '' ? body.operationName : undefined;
+
+    let document: DocumentNode;
+    try {
+      document = parse(body.query, { maxTokens: MAX_TOKENS });
+    } catch (error) {
+      if (error instanceof GraphQLError) return answer({ errors: [formatError(error, () => {})] });
+      throw error;
+    }
+    const problems = validate(schema, document);
+    if (problems.length > 0) return answer({ errors: problems.map((e) => formatError(e, () => {})) });
+    const operation = getOperationAST(document, operationName);
+    if (!operation) return fail(operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.');
+    const fields = countFields(document, operation);
+    if (fields > MAX_FIELDS) return fail(`This query requests ${fields} fields; at most ${MAX_FIELDS} are allowed in one request.`);
+
+    const contextValue: GraphQLContext = { actor, services, urls: ctx.urls(), branchCache: new Map() };
+    const result = await execute({ schema, document, variableValues: variables, operationName, contextValue });
+    const logUnexpected = (error: unknown) => request.log.error({ err: error }, 'unhandled GraphQL resolver error');
+    const out: { data?: unknown; errors?: ErrorItem[] } = {};
+    if (result.data !== undefined) out.data = result.data;
+    if (result.errors?.length) out.errors = result.errors.map((e) => formatError(e, logUnexpected));
+    return answer(out);
+  });
+}
+
+/** `variables` as an object; some clients send it as a JSON string. Undefined when unusable. */
+function parseVariables(value: unknown): Record<string, unknown> | null | undefined {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') {
+    if (value.trim() === '') return null;
+    try {
+      return parseVariables(JSON.parse(value));
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
