@@ -17,14 +17,17 @@ export const CONNECTIONS = 64;
 /** A token in the right shape whose checksum is wrong: refused before any database access. */
 export const GARBAGE_TOKEN = 'ggp_000000000000000000000000000000AAAAAA';
 
+const rotationOffsets = new WeakMap<string[], number>();
+
 /** autocannon for BENCH_DURATION seconds (10 by default) over 64 connections. */
-export async function load(url: string, options: { headers?: Record<string, string>; rotate?: string[]; connections?: number } = {}): Promise<LoadResult> {
-  let next = 0;
+export async function load(url: string, options: { headers?: Record<string, string>; rotate?: string[]; connections?: number; seconds?: number } = {}): Promise<LoadResult> {
   const rotate = options.rotate;
+  // Continues where the previous load (the warm-up) stopped: a measured lookup never repeats a warm token.
+  let next = rotate ? (rotationOffsets.get(rotate) ?? 0) : 0;
   const result = await autocannon({
     url,
     connections: options.connections ?? CONNECTIONS,
-    duration: DURATION(),
+    duration: options.seconds ?? DURATION(),
     headers: options.headers ?? {},
     ...(rotate
       ? {
@@ -40,6 +43,7 @@ export async function load(url: string, options: { headers?: Record<string, stri
         }
       : {}),
   });
+  if (rotate) rotationOffsets.set(rotate, next);
   const statuses: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = Number(stat.count);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, statuses, errors: result.errors };
@@ -95,9 +99,14 @@ export function healthUrl(base: string): string {
   return `${base}/-/health`;
 }
 
-export async function measure(name: string, run: () => Promise<LoadResult>): Promise<LoadResult> {
+/**
+ * Runs a load twice: a short untimed warm-up (JIT, connection pools, SQLite page cache), then the
+ * measured one.
+ */
+export async function measure(name: string, run: (seconds: number) => Promise<LoadResult>): Promise<LoadResult> {
   log(`${name}...`);
-  const result = await run();
+  await run(Math.min(2, Math.max(1, DURATION() / 5)));
+  const result = await run(DURATION());
   log(`  ${describe(result)}`);
   return result;
 }

@@ -43,10 +43,10 @@ export async function postgresRows(options: { work: string; sqlite: { url: strin
     const a = await startGitgate(dataDir, env);
     servers.push(a);
     const rows: Row[] = [];
-    const pgOne = await measure('PostgreSQL, 1 instance', () => load(userUrl(a.url), { headers: auth }));
+    const pgOne = await measure('PostgreSQL, 1 instance', (seconds) => load(userUrl(a.url), { headers: auth, seconds }));
     if (options.sqlite) {
       const sqliteAuth = { authorization: `token ${options.sqlite.token}` };
-      const sqlite = await measure('SQLite, 1 instance', () => load(userUrl(options.sqlite!.url), { headers: sqliteAuth }));
+      const sqlite = await measure('SQLite, 1 instance', (seconds) => load(userUrl(options.sqlite!.url), { headers: sqliteAuth, seconds }));
       rows.push(makeRow({ group: GROUP, workload: names[0]!, unit: 'req/s', gitgate: pgOne.rps, baseline: sqlite.rps, baselineName: 'SQLite', target: null, extra: { postgres: pgOne, sqlite } }));
     } else {
       rows.push(notMeasured(GROUP, names[0]!, 'SQLite', null, 'no SQLite server was running'));
@@ -55,8 +55,8 @@ export async function postgresRows(options: { work: string; sqlite: { url: strin
     const b = await startGitgate(dataDir, env);
     servers.push(b);
     const half = Math.floor(CONNECTIONS / 2);
-    const two = await measure('PostgreSQL, 2 instances', async () => {
-      const [ra, rb] = await Promise.all([load(userUrl(a.url), { headers: auth, connections: half }), load(userUrl(b.url), { headers: auth, connections: half })]);
+    const two = await measure('PostgreSQL, 2 instances', async (seconds) => {
+      const [ra, rb] = await Promise.all([load(userUrl(a.url), { headers: auth, connections: half, seconds }), load(userUrl(b.url), { headers: auth, connections: half, seconds })]);
       return combine(ra, rb);
     });
     rows.push(

@@ -127,7 +127,7 @@ async function main() {
         });
         await guard('git', 'serve full pack (server side)', 'git upload-pack', '<= 1.15', () => gitWork.servePack(ctx));
         await guard('git', '8 parallel clones', '8 local clones', null, async () =>
-          gitWork.parallelClones(ctx, readMemory(gitgate.pid)?.rss ?? idleRss),
+          gitWork.parallelClones(ctx, idleRss),
         );
         await guard('git', 'fetch 1 new commit', 'git fetch file://', '<= 1.4', () => gitWork.incrementalFetch(ctx));
         await guard('git', 'push', 'local push', '<= 1.08', () => gitWork.push(ctx));
@@ -152,15 +152,15 @@ async function main() {
           await stop(gitgate);
           gitgate = await start({}, profileArgs('small-table'));
         }
-        const health = await measure('GET /-/health', () => load(healthUrl(gitgate.url)));
-        const valid = await measure('GET /api/v3/user, one token', () => load(userUrl(gitgate.url), { headers: auth }));
-        const throttled = await measure('garbage token, default throttle', () =>
-          load(userUrl(gitgate.url), { headers: { authorization: `token ${GARBAGE_TOKEN}` } }),
+        const health = await measure('GET /-/health', (seconds) => load(healthUrl(gitgate.url), { seconds }));
+        const valid = await measure('GET /api/v3/user, one token', (seconds) => load(userUrl(gitgate.url), { headers: auth, seconds }));
+        const throttled = await measure('garbage token, default throttle', (seconds) =>
+          load(userUrl(gitgate.url), { headers: { authorization: `token ${GARBAGE_TOKEN}` }, seconds }),
         );
         await stop(gitgate);
         // The refusal itself (401 after the checksum), not the throttle's 429 that follows 10 failures.
         const open = await start({ GITGATE_AUTH_THROTTLE: 'off' }, profileArgs('garbage'));
-        const garbage = await measure('garbage token, throttle off', () => load(userUrl(open.url), { headers: { authorization: `token ${GARBAGE_TOKEN}` } }));
+        const garbage = await measure('garbage token, throttle off', (seconds) => load(userUrl(open.url), { headers: { authorization: `token ${GARBAGE_TOKEN}` }, seconds }));
         await stop(open);
 
         rows.push(
@@ -177,11 +177,11 @@ async function main() {
         log(`seeded in ${(seedMs / 1000).toFixed(1)} s`);
         gitgate = await start({}, profileArgs('large-table'));
         const label = tokenCount === 1_000_000 ? '1,000,000' : tokenCount.toLocaleString('en-US');
-        const health2 = await measure('GET /-/health (large table)', () => load(healthUrl(gitgate.url)));
-        const hotLarge = await measure(`GET /api/v3/user, hot token, ${label} tokens`, () => load(userUrl(gitgate.url), { headers: auth }));
+        const health2 = await measure('GET /-/health (large table)', (seconds) => load(healthUrl(gitgate.url), { seconds }));
+        const hotLarge = await measure(`GET /api/v3/user, hot token, ${label} tokens`, (seconds) => load(userUrl(gitgate.url), { headers: auth, seconds }));
         // Tokens in random order, so consecutive lookups land on unrelated pages of the index.
         const shuffled = shuffle(seeded);
-        const cold = await measure(`GET /api/v3/user, cold lookups over ${label} tokens`, () => load(userUrl(gitgate.url), { rotate: shuffled }));
+        const cold = await measure(`GET /api/v3/user, cold lookups over ${label} tokens`, (seconds) => load(userUrl(gitgate.url), { rotate: shuffled, seconds }));
         rows.push(
           throughputRow(group, `GET /api/v3/user, hot token, ${label} tokens in table`, hotLarge, '200', health2, 'health', '>= 0.75'),
           throughputRow(group, `hot token: ${label} tokens vs 1 token in table`, hotLarge, '200', valid, '1-token table', '>= 0.9'),
