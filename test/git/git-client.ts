@@ -48,7 +48,7 @@ export function createGitClient(): GitClient {
       fs.closeSync(out);
       fs.closeSync(err);
       child.on('error', reject);
-      child.stdin.on('error', () => {}); // git may exit without reading its input
+      child.stdin!.on('error', () => {}); // git may exit without reading its input
       child.on('exit', (code, signal) => {
         const stdout = fs.readFileSync(outFile, 'utf8');
         const stderr = fs.readFileSync(errFile, 'utf8');
@@ -56,7 +56,7 @@ export function createGitClient(): GitClient {
         fs.rmSync(errFile);
         resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
       });
-      child.stdin.end(options.input ?? '');
+      child.stdin!.end(options.input ?? '');
     });
   return {
     home,
