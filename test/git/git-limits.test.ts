@@ -20,7 +20,7 @@ let token: string;
 const url = (name: string) => repoUrl(server.url, `alice/${name}`, { user: 'alice', token });
 
 before(async () => {
-  server = await startTestServer({ env: { GITGATE_MAX_PUSH_BYTES: String(MAX_PUSH_BYTES) } });
+  server = await startTestServer({ env: { GITGATE_MAX_PUSH_BYTES: String(MAX_PUSH_BYTES), GITGATE_AUTH_THROTTLE: '3/5m' } });
   git = createGitClient();
   const alice = await createUser(server, { login: 'alice' });
   ({ token } = await createToken(server, alice, { scopes: ['repo'] }));
@@ -54,6 +54,23 @@ describe('the maximum push size', () => {
     await git.ok(['reflog', 'expire', '--expire=now', '--all'], { cwd: local });
     await git.ok(['gc', '-q', '--prune=now'], { cwd: local });
     await git.ok(['push', '-q', url('limited'), 'main'], { cwd: local });
+  });
+});
+
+describe('repeated bad tokens', () => {
+  test('answers 429 with Retry-After once an address has sent too many bad tokens', async () => {
+    const statuses: number[] = [];
+    let last: Response | null = null;
+    for (let i = 0; i < 5; i++) {
+      last = await fetch(`${server.url}/alice/limited.git/info/refs?service=git-upload-pack`, {
+        headers: { authorization: `Basic ${Buffer.from('alice:ggp_000000000000000000000000000000000000').toString('base64')}` },
+      });
+      statuses.push(last.status);
+      await last.text();
+    }
+    assert.equal(statuses[0], 401);
+    assert.equal(statuses.at(-1), 429, `statuses: ${statuses}`);
+    assert.match(last!.headers.get('retry-after') ?? '', /^\d+$/);
   });
 });
 
