@@ -78,7 +78,7 @@ test('contents answer a file in base64, a directory as a listing, and raw bytes 
   const old = await octokit.rest.repos.getContent({ owner, repo: 'code', path: '', ref: 'feature' });
   assert.deepEqual((old.data as { name: string }[]).map((e) => e.name), ['README.md']);
 
-  const raw = await api(server, '/repos/' + owner + '/code/contents/data.bin', { token, headers: { Accept: 'application/vnd.github.raw' } });
+  const raw = await api(server, `/repos/${owner}/code/contents/data.bin`, { token, headers: { Accept: 'application/vnd.github.raw' } });
   assert.equal(raw.status, 200);
   assert.deepEqual([...new Uint8Array(await raw.arrayBuffer())], [0, 1, 2, 255]);
 

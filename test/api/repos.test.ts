@@ -106,7 +106,7 @@ test('each error class reaches Octokit as a RequestError with GitHub\'s status a
   await server.services.repos.create(SYSTEM, user.login, { name: 'keep' });
   await assert.rejects(octokit.rest.repos.delete({ owner: user.login, repo: 'keep' }), (error: RequestError) => {
     assert.equal(error.status, 403);
-    assert.match((error.response?.data as { message: string }).message, /'delete_repo'/);
+    assert.match((error.response!.data as { message: string }).message, /'delete_repo'/);
     assert.equal(error.response?.headers['x-accepted-oauth-scopes'], 'delete_repo');
     return true;
   });
@@ -117,7 +117,7 @@ test('each error class reaches Octokit as a RequestError with GitHub\'s status a
   await assert.rejects(octokit.rest.repos.createForAuthenticatedUser({ name: 'bad name!' }), (error: RequestError) => {
     assert.equal(error.status, 422);
     const body = error.response?.data as { errors: { resource: string; field: string; code: string }[] };
-    assert.deepEqual({ ...body.errors[0], message: undefined }, { resource: 'Repository', field: 'name', code: 'invalid', message: undefined });
+    assert.deepEqual({ ...body.errors[0]!, message: undefined }, { resource: 'Repository', field: 'name', code: 'invalid', message: undefined });
     return true;
   });
 });

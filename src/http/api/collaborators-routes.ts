@@ -91,7 +91,7 @@ export function registerCollaboratorRoutes(app: FastifyInstance, ctx: ApiContext
       const { owner, repo: name, username } = request.params as { owner: string; repo: string; username: string };
       const { repo } = await authorizeRepo(ctx, actor, reply, owner, name, 'read');
       const user = await ctx.services.accounts.users.findByLogin(username);
-      if (!user || user.type !== 'User') throw notFoundError();
+      if (user?.type !== 'User') throw notFoundError();
       const permission = await repos.store.permissionOf(user.id, repo);
       const names = githubPermissionName(permission);
       return {

@@ -13,7 +13,7 @@ export function etagOnSend(identity: (request: FastifyRequest) => string) {
     const etag = `W/"${createHash('sha256').update(identity(request)).update('\0').update(payload).digest('hex').slice(0, 40)}"`;
     reply.header('ETag', etag);
     const wanted = request.headers['if-none-match'];
-    if (wanted && wanted.split(',').some((tag) => tag.trim() === etag || tag.trim() === etag.slice(2) || tag.trim() === '*')) {
+    if (wanted?.split(',').some((tag) => tag.trim() === etag || tag.trim() === etag.slice(2) || tag.trim() === '*')) {
       reply.code(304);
       reply.removeHeader('Content-Type');
       reply.removeHeader('Content-Length');
