@@ -13,7 +13,14 @@ export interface Runtime {
 }
 
 /** Opens the data directory, the database (migrated) and the secret key; the CLI and the server share it. */
-export async function openRuntime(config: Config, options: { clock?: Clock; migrate?: boolean } = {}): Promise<Runtime> {
+export interface RuntimeOptions {
+  clock?: Clock;
+  migrate?: boolean;
+  scanInBackground?: boolean;
+  warn?: (message: string, data: Record<string, unknown>) => void;
+}
+
+export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   ensureDataDir(config.dataDir);
   const secretKey = loadSecretKey(config.dataDir, config.secretKey);
   const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
@@ -23,6 +30,14 @@ export async function openRuntime(config: Config, options: { clock?: Clock; migr
     await database.close();
     throw error;
   }
-  const services = createServices({ db: database.db, dialect: database.dialect, config, clock: options.clock ?? systemClock, secretKey });
+  const services = createServices({
+    db: database.db,
+    dialect: database.dialect,
+    config,
+    clock: options.clock ?? systemClock,
+    secretKey,
+    scanInBackground: options.scanInBackground,
+    warn: options.warn,
+  });
   return { config, database, services, close: () => database.close() };
 }

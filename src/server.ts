@@ -31,10 +31,15 @@ export async function startServer(
       throw new StartupError(`cannot read TLS certificate or key: ${(error as Error).message}`);
     }
   }
-  const runtime = await openRuntime(config, { clock: options.clock });
+  // Domain warnings go to the server's log once it exists.
+  let warn = (message: string, data: Record<string, unknown>): void => {
+    process.stderr.write(`warning: ${message} ${JSON.stringify(data)}\n`);
+  };
+  const runtime = await openRuntime(config, { clock: options.clock, scanInBackground: true, warn: (m, d) => warn(m, d) });
   let app: FastifyInstance;
   try {
     app = await buildApp({ config, services: runtime.services, logStream: options.logStream as never, https });
+    warn = (message, data) => app.log.warn(data, message);
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await runtime.close();

@@ -10,6 +10,7 @@ import { createAuthenticator } from './auth/authenticate.js';
 import { createSessionService } from './auth/session-service.js';
 import { createSetupCodes } from './auth/setup-code.js';
 import { createInvalidTokenThrottle, createPasswordThrottle } from './auth/throttle.js';
+import { createLeakService } from './leaks/leak-service.js';
 import { createOrgService } from './orgs/org-service.js';
 import { createRepoService } from './repos/repo-service.js';
 import { createMailer } from './notifications/mailer.js';
@@ -22,6 +23,9 @@ export interface ServiceDeps {
   config: Config;
   clock: Clock;
   secretKey: Buffer;
+  /** The server scans a repository made public in the background; the CLI waits for the scan. */
+  scanInBackground?: boolean;
+  warn?: (message: string, data: Record<string, unknown>) => void;
 }
 
 /** Every domain service, wired by hand: the CLI and the HTTP server share this one graph. */
@@ -53,6 +57,27 @@ export function createServices(deps: ServiceDeps) {
     passwordAuth: config.passwordAuth,
   });
   const storage = createRepoStorage(config.dataDir);
+  const leaks = createLeakService({
+    db,
+    tokens,
+    audit,
+    notices,
+    baseUrl: () => config.baseUrl,
+    maxBlobBytes: config.scanMaxBlobBytes,
+    warn: deps.warn ?? ((message, data) => process.stderr.write(`warning: ${message} ${JSON.stringify(data)}\n`)),
+  });
+  const repos = createRepoService({
+    db,
+    clock,
+    audit,
+    storage,
+    // A repository made public is scanned once; live tokens found in its history are revoked.
+    onMadePublic: async (repo) => {
+      const scan = leaks.revokeExposedTokens(repo, storage.pathOf(repo.owner, repo.name));
+      if (deps.scanInBackground) scan.catch((error) => deps.warn?.('exposed-token scan failed', { repo: repo.fullName, error: String(error) }));
+      else await scan;
+    },
+  });
   return {
     ...deps,
     audit,
@@ -64,7 +89,8 @@ export function createServices(deps: ServiceDeps) {
     passwordThrottle,
     sessions: createSessionService({ db, clock, secretKey }),
     setup: createSetupCodes({ db, clock, secretKey, accounts }),
-    repos: createRepoService({ db, clock, audit, storage }),
+    repos,
+    leaks,
     orgs: createOrgService({ db, clock, audit }),
   };
 }

@@ -26,7 +26,13 @@ export interface RefUpdate {
   newSha: string;
 }
 
-export function createRepoService(deps: { db: Kysely<Database>; clock: Clock; audit: AuditLog; storage: RepoStorage }) {
+export function createRepoService(deps: {
+  db: Kysely<Database>;
+  clock: Clock;
+  audit: AuditLog;
+  storage: RepoStorage;
+  onMadePublic?: (repo: Repo) => Promise<void>;
+}) {
   const { db, clock, audit, storage } = deps;
   const store = createRepoStore(db);
   const users = createUserStore(db);
@@ -152,7 +158,9 @@ export function createRepoService(deps: { db: Kysely<Database>; clock: Clock; au
         if (isUniqueViolation(error)) throw conflict('repo_exists', 'name', 'name already exists on this account');
         throw error;
       }
-      return (await store.findById(repo.id))!;
+      const updated = (await store.findById(repo.id))!;
+      if (repo.private && !updated.private) await deps.onMadePublic?.(updated);
+      return updated;
     },
 
     /** The row goes first; the directory is removed only once the deletion has committed. */

@@ -1,0 +1,113 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { commitIntroducing, scanForTokens, type TokenCandidate } from '../../git/token-scanner.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Caller } from '../auth/actor.js';
+import type { TokenNotices } from '../notifications/token-notices.js';
+import type { Repo } from '../repos/repo-store.js';
+import { redactToken } from '../tokens/token-format.js';
+import type { TokenService } from '../tokens/token-service.js';
+
+const ZERO_SHA = /^0+$/;
+
+export interface PushCheck {
+  repo: Repo;
+  repoDir: string;
+  pusher: Caller;
+  /** The ref updates git is about to make. */
+  updates: { oldSha: string; newSha: string; ref: string }[];
+  /** The hook's quarantine variables: without them git cannot see the pushed objects. */
+  quarantineEnv: Record<string, string | undefined>;
+}
+
+export interface PushVerdict {
+  blocked: boolean;
+  /** Lines for git to show the pusher as `remote:` lines. */
+  lines: string[];
+}
+
+export interface LeakServiceDeps {
+  db: Kysely<Database>;
+  tokens: TokenService;
+  audit: AuditLog;
+  notices: TokenNotices;
+  baseUrl: () => string;
+  maxBlobBytes: number;
+  warn: (message: string, data: Record<string, unknown>) => void;
+}
+
+/**
+ * Leaked tokens: push protection (a live token in the new blobs of a push blocks it) and revocation
+ * of live tokens found when a repository becomes public. A token is live only if it has the format,
+ * the checksum and a digest in the database: dead tokens never raise an alarm.
+ */
+export function createLeakService(deps: LeakServiceDeps) {
+  const { db, tokens, audit, notices } = deps;
+
+  async function liveTokensIn(candidates: TokenCandidate[]) {
+    const seen = new Map<string, TokenCandidate>();
+    for (const candidate of candidates) if (!seen.has(candidate.token)) seen.set(candidate.token, candidate);
+    const live = [];
+    for (const candidate of seen.values()) {
+      const resolved = await tokens.resolve(candidate.token);
+      if (resolved.status === 'live') live.push({ candidate, token: resolved.token, owner: resolved.user });
+    }
+    return live;
+  }
+
+  const skipWarner = (repo: Repo) => (blob: { sha: string; path: string; size: number }) =>
+    deps.warn('secret scanning skipped a blob larger than GITGATE_SCAN_MAX_BLOB_BYTES', { repo: repo.fullName, blob: blob.sha, path: blob.path, size: blob.size, limit: deps.maxBlobBytes });
+
+  return {
+    /** Scans only the objects the push adds (those reachable from the new tips and not from any existing ref). */
+    async checkPush(check: PushCheck): Promise<PushVerdict> {
+      const tips = check.updates.map((u) => u.newSha).filter((sha) => !ZERO_SHA.test(sha));
+      if (tips.length === 0) return { blocked: false, lines: [] };
+      const revs = [...tips, '--not', '--all'];
+      const candidates = await scanForTokens({ repoDir: check.repoDir, revs, env: check.quarantineEnv, maxBlobBytes: deps.maxBlobBytes, onSkippedBlob: skipWarner(check.repo) });
+      const live = await liveTokensIn(candidates);
+      if (live.length === 0) return { blocked: false, lines: [] };
+
+      const pusherId = check.pusher.kind === 'user' ? check.pusher.user.id : null;
+      const lines = ['', 'Push refused: it contains a live Gitgate personal access token.', ''];
+      for (const { candidate, token, owner } of live) {
+        const commit = await commitIntroducing(check.repoDir, candidate.blob, revs, check.quarantineEnv);
+        const whose = owner.id === pusherId ? `your token "${token.note}"` : "another user's token";
+        lines.push(`  commit ${commit ?? '(unknown)'}`, `  path   ${candidate.path}:${candidate.line}`, `  token  ${redactToken(token.last_four)} (${whose})`, '');
+        if (owner.id !== pusherId) {
+          await audit.record(db, {
+            action: 'token.leak_blocked',
+            actor: check.pusher.kind === 'user' ? { id: check.pusher.user.id, login: check.pusher.user.login } : null,
+            user: { id: owner.id, login: owner.login },
+            repoId: check.repo.id,
+            tokenId: token.id,
+            data: { repository: check.repo.fullName, commit, path: candidate.path, line: candidate.line, token_last_four: token.last_four },
+          });
+          notices.tokenExposed(owner, token.note, token.last_four, `a push to ${check.repo.fullName}`, false).catch(() => {});
+        }
+      }
+      lines.push(
+        'To push, either revoke the token (it will then be harmless) at',
+        `  ${deps.baseUrl()}/settings/tokens`,
+        'or remove it from your commits (git commit --amend, or git rebase -i) and push again.',
+        '',
+      );
+      return { blocked: true, lines };
+    },
+
+    /** Scans a repository's whole history and revokes every live token in it; returns how many. */
+    async revokeExposedTokens(repo: Repo, repoDir: string): Promise<number> {
+      const candidates = await scanForTokens({ repoDir, revs: ['--all'], maxBlobBytes: deps.maxBlobBytes, onSkippedBlob: skipWarner(repo) });
+      const live = await liveTokensIn(candidates);
+      for (const { candidate } of live) {
+        const commit = await commitIntroducing(repoDir, candidate.blob, ['--all']);
+        const info = await tokens.revokeBySecret(candidate.token, 'exposed', { repository: repo.fullName, commit, path: candidate.path, line: candidate.line });
+        const owner = live.find((l) => l.candidate === candidate)!.owner;
+        if (info) notices.tokenExposed(owner, info.note, info.lastFour, `the public repository ${repo.fullName}`, true).catch(() => {});
+      }
+      return live.length;
+    },
+  };
+}
+
+export type LeakService = ReturnType<typeof createLeakService>;
