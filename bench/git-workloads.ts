@@ -34,16 +34,19 @@ interface Variant {
 async function interleave(variants: Variant[], runs: number): Promise<Map<string, number[]>> {
   const times = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   for (let round = -1; round < runs; round++) {
+    const line: string[] = [];
     for (const variant of variants) {
       const i = round + 1;
       await variant.before?.(i);
       try {
         const ms = await variant.measure(i);
         if (round >= 0) times.get(variant.name)!.push(ms);
+        line.push(`${variant.name} ${Math.round(ms)} ms`);
       } finally {
         await variant.after?.(i);
       }
     }
+    log(`  ${round < 0 ? 'warm-up' : `run ${round + 1}/${runs}`}: ${line.join(', ')}`);
   }
   return times;
 }
