@@ -30,18 +30,21 @@ export interface GitServiceOptions {
   protocol?: string;
   /** receive-pack refuses a pack larger than this on its own too (receive.maxInputSize). */
   maxInputBytes?: number;
+  /** More `-c key=value` pairs and environment (e.g. a pre-receive hook channel's). */
+  configArgs?: string[];
+  env?: Record<string, string>;
 }
 
 /** `git upload-pack|receive-pack --stateless-rpc [--advertise-refs] DIR`, stdio piped. */
 export function spawnGitService(options: GitServiceOptions): ChildProcessWithoutNullStreams {
-  const args: string[] = [];
+  const args: string[] = [...(options.configArgs ?? [])];
   if (options.service === 'git-receive-pack' && options.maxInputBytes) args.push('-c', `receive.maxInputSize=${options.maxInputBytes}`);
   args.push(options.service === 'git-upload-pack' ? 'upload-pack' : 'receive-pack', '--stateless-rpc');
   if (options.advertiseRefs) args.push('--advertise-refs');
   args.push(options.repoDir);
   return spawnGit(args, {
     stdio: ['pipe', 'pipe', 'pipe'],
-    extraEnv: options.protocol ? { GIT_PROTOCOL: options.protocol } : {},
+    extraEnv: { ...options.env, ...(options.protocol ? { GIT_PROTOCOL: options.protocol } : {}) },
   }) as ChildProcessWithoutNullStreams;
 }
 
