@@ -95,6 +95,14 @@ export function createLeakService(deps: LeakServiceDeps) {
       return { blocked: true, lines };
     },
 
+    /** `POST /credentials/revoke`: whoever holds a leaked token may revoke it; its owner is told. */
+    async revokeReported(secret: string): Promise<void> {
+      const resolved = await tokens.resolve(secret);
+      if (resolved.status !== 'live' && resolved.status !== 'expired') return;
+      const info = await tokens.revokeBySecret(secret, 'exposed', { source: 'credentials_revoke_api' });
+      if (info) notices.tokenExposed(resolved.user, info.note, info.lastFour, 'a revocation request (POST /credentials/revoke)', true).catch(() => {});
+    },
+
     /** Scans a repository's whole history and revokes every live token in it; returns how many. */
     async revokeExposedTokens(repo: Repo, repoDir: string): Promise<number> {
       const candidates = await scanForTokens({ repoDir, revs: ['--all'], maxBlobBytes: deps.maxBlobBytes, onSkippedBlob: skipWarner(repo) });

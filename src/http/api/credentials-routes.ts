@@ -17,7 +17,7 @@ export function registerCredentialRoutes(app: FastifyInstance, ctx: ApiContext):
     async (request, reply) => {
       const { credentials } = request.body as { credentials: string[] };
       for (const secret of new Set(credentials)) {
-        await ctx.services.tokens.revokeBySecret(secret, 'exposed', { source: 'credentials_revoke_api' });
+        await ctx.services.leaks.revokeReported(secret);
       }
       return reply.code(202).send({});
     },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Services } from '../../domain/services.js';
+import { startHookChannel } from './hook-channel.js';
 import { registerInfoRefsRoute } from './info-refs-route.js';
 import { registerLfsRoutes } from './lfs-route.js';
 import { registerServiceRpcRoutes } from './service-rpc-route.js';
@@ -21,7 +22,16 @@ export async function gitRoutes(app: FastifyInstance, options: { services: Servi
     payload.resume();
     done(null, null);
   });
+  // Push protection: git's pre-receive hook calls back into this process before any ref moves.
+  const hooks = options.config.pushProtection
+    ? await startHookChannel({
+        dataDir: options.config.dataDir,
+        leaks: options.services.leaks,
+        onError: (error) => app.log.error({ err: error }, 'push protection failed'),
+      })
+    : null;
+  if (hooks) app.addHook('onClose', () => hooks.close());
   registerInfoRefsRoute(app, options);
-  registerServiceRpcRoutes(app, options);
+  registerServiceRpcRoutes(app, { ...options, hooks });
   registerLfsRoutes(app);
 }

@@ -10,12 +10,13 @@ import {
   type PushRequestHead,
 } from '../../git/receive-pack-protocol.js';
 import { answerText, setNoCacheHeaders } from './git-answers.js';
+import type { HookChannel } from './hook-channel.js';
 import { authorizeGitRequest, type GitAccess } from './git-access.js';
 import { firstChunk, prepend, superviseGitChild } from './git-output.js';
 import { gitTargetOf } from './git-target.js';
 import { bodyStages, createMeter, isReadable, PushTooLargeError } from './request-body.js';
 
-type Deps = { services: Services; config: Config };
+type Deps = { services: Services; config: Config; hooks?: HookChannel | null };
 
 /** Why Gitgate cut a request short itself, decided before git said anything. */
 type Interruption = { kind: 'too_large' } | { kind: 'bad_body' };
@@ -62,13 +63,17 @@ async function runService(request: FastifyRequest, reply: FastifyReply, deps: De
   const stages = bodyStages(request.headers['content-encoding'], meter);
   if (!stages) return answerText(reply, 415, 'Unsupported Content-Encoding: send the body plain or gzip-compressed.');
 
+  const hook = isPush && deps.hooks ? deps.hooks.register({ repo: access.repo, repoDir: access.repoDir, pusher: access.actor }) : null;
   const child = spawnGitService({
     service,
     repoDir: access.repoDir,
     advertiseRefs: false,
     protocol: sanitizeGitProtocol(request.headers['git-protocol']),
     maxInputBytes: isPush ? config.maxPushBytes : undefined,
+    configArgs: hook?.configArgs,
+    env: hook?.env,
   });
+  if (hook) child.once('exit', hook.release);
   const supervised = superviseGitChild(request, reply, child);
   function interrupt(why: Interruption) {
     state.interruption ??= why;
