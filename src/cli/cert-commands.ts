@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -18,8 +19,7 @@ const DNS_NAME = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(
 
 /**
  * A self-signed certificate for trying Gitgate over HTTPS on one machine: valid for `host`,
- * `localhost` and `127.0.0.1`, RSA 2048 with SHA-256, for `days` days. The `selfsigned` package
- * builds it (node-forge underneath), so no openssl binary is needed.
+ * `localhost` and `127.0.0.1`, RSA 2048 with SHA-256, for `days` days. No openssl binary needed.
  */
 export function generateSelfSignedCert(host: string, options: { days?: number } = {}): SelfSignedCert {
   if (!net.isIP(host) && !DNS_NAME.test(host)) {
@@ -27,8 +27,14 @@ export function generateSelfSignedCert(host: string, options: { days?: number } 
   }
   const names = [...new Set([host.toLowerCase(), 'localhost', '127.0.0.1'])];
   const altNames = names.map((name) => (net.isIP(name) ? { type: 7, ip: name } : { type: 2, value: name }));
-  const generated = selfsigned.generate([{ name: 'commonName', value: host }, { name: 'organizationName', value: 'Gitgate self-signed' }], {
-    keySize: 2048,
+  // node:crypto makes the key (native, fast); selfsigned (node-forge) builds and signs the certificate.
+  const keyPair = crypto.generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const certOptions: Parameters<typeof selfsigned.generate>[1] & { keyPair: { privateKey: string; publicKey: string } } = {
+    keyPair,
     days: options.days ?? 365,
     algorithm: 'sha256',
     extensions: [
@@ -38,8 +44,9 @@ export function generateSelfSignedCert(host: string, options: { days?: number } 
       { name: 'extKeyUsage', serverAuth: true },
       { name: 'subjectAltName', altNames },
     ],
-  });
-  return { cert: generated.cert, key: generated.private, names };
+  };
+  const generated = selfsigned.generate([{ name: 'commonName', value: host }, { name: 'organizationName', value: 'Gitgate self-signed' }], certOptions);
+  return { cert: generated.cert, key: keyPair.privateKey, names };
 }
 
 export function registerCertCommands(program: Command): void {
@@ -74,7 +81,8 @@ export function registerCertCommands(program: Command): void {
           '',
           `serve:      gitgate serve --tls-cert ${certFile} --tls-key ${keyFile}`,
           `trust (gh): export SSL_CERT_FILE=${certFile}`,
-          `trust (git): git config --global http.https://${opts.host}/.sslCAInfo ${certFile}   (or GIT_SSL_CAINFO=${certFile})`,
+          `trust (git): export GIT_SSL_CAINFO=${certFile}`,
+          `         or: git config --global http.https://${opts.host}:<port>/.sslCAInfo ${certFile}`,
           '',
         ].join('\n'),
       );
