@@ -6,7 +6,7 @@ function AccountMenu({ ctx }: { ctx: PageContext }) {
   const viewer = ctx.viewer!;
   // A <details> works without JavaScript; the summary carries role=button so it is announced as one.
   return (
-    <details class="details-overlay details-reset position-relative">
+    <details class="details-reset position-relative">
       {/* biome-ignore lint/a11y/useSemanticElements: a <summary> opens its <details> without JavaScript; role=button makes it announced as a button */}
       <summary class="Header-link" role="button" aria-label="View profile and more" aria-haspopup="menu">
         <Avatar login={viewer.login} size={20} />
@@ -51,6 +51,8 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · Gitgate`}</title>
         <link rel="icon" href="data:," />
+        <link rel="stylesheet" href="/-/assets/primitives/primitives.css" />
+        <link rel="stylesheet" href="/-/assets/primitives/functional/themes/light.css" />
         <link rel="stylesheet" href="/-/assets/primer.css" />
         <link rel="stylesheet" href="/-/assets/gitgate.css" />
         <script type="module" src="/-/assets/vendor/clipboard-copy/bundle.js" />

@@ -190,7 +190,7 @@ export function NewTokenPage({ ctx, values, problems }: { ctx: PageContext; valu
 
 function ConfirmDelete({ ctx, token }: { ctx: PageContext; token: TokenInfo }) {
   return (
-    <details class="details-reset details-overlay d-inline-block">
+    <details class="details-reset d-inline-block">
       {/* biome-ignore lint/a11y/useSemanticElements: a <summary> opens its <details> without JavaScript; role=button makes it announced as a button */}
       <summary class="btn btn-sm btn-danger" role="button">
         Delete
@@ -235,11 +235,14 @@ export function TokenListPage({ ctx, tokens, newToken }: { ctx: PageContext; tok
       <div class="Subhead">
         <h1 class="Subhead-heading">Personal access tokens</h1>
         <div class="Subhead-actions">
-          <a class="btn btn-sm" href="/settings/tokens/new">
-            Generate new token
-          </a>{' '}
+          {/* A GET form: a real button that works without JavaScript. */}
+          <form action="/settings/tokens/new" method="get" class="d-inline">
+            <button type="submit" class="btn btn-sm">
+              Generate new token
+            </button>
+          </form>{' '}
           {tokens.length > 0 ? (
-            <details class="details-reset details-overlay d-inline-block">
+            <details class="details-reset d-inline-block">
               {/* biome-ignore lint/a11y/useSemanticElements: a <summary> opens its <details> without JavaScript; role=button makes it announced as a button */}
               <summary class="btn btn-sm btn-danger" role="button">
                 Revoke all
@@ -283,9 +286,11 @@ export function TokenListPage({ ctx, tokens, newToken }: { ctx: PageContext; tok
                   </div>
                 </div>
                 <div class="flex-shrink-0">
-                  <a class="btn btn-sm" href={`/settings/tokens/${t.id}/regenerate`}>
-                    Regenerate
-                  </a>{' '}
+                  <form action={`/settings/tokens/${t.id}/regenerate`} method="get" class="d-inline">
+                    <button type="submit" class="btn btn-sm" aria-label={`Regenerate ${t.note}`}>
+                      Regenerate
+                    </button>
+                  </form>{' '}
                   <ConfirmDelete ctx={ctx} token={t} />
                 </div>
               </li>
@@ -303,9 +308,11 @@ export function TokenPage({ ctx, token, values, problems }: { ctx: PageContext; 
       <div class="Subhead">
         <h1 class="Subhead-heading">Edit personal access token</h1>
         <div class="Subhead-actions">
-          <a class="btn btn-sm" href={`/settings/tokens/${token.id}/regenerate`}>
-            Regenerate token
-          </a>{' '}
+          <form action={`/settings/tokens/${token.id}/regenerate`} method="get" class="d-inline">
+            <button type="submit" class="btn btn-sm">
+              Regenerate token
+            </button>
+          </form>{' '}
           <ConfirmDelete ctx={ctx} token={token} />
         </div>
       </div>

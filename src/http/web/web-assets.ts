@@ -30,6 +30,15 @@ export async function webAssets(app: FastifyInstance) {
     list: false,
     maxAge: 3600 * 1000,
   });
+  // Primer CSS 22 reads its colours and sizes from @primer/primitives' custom properties.
+  await app.register(fastifyStatic, {
+    root: path.dirname(require.resolve('@primer/primitives/dist/css/primitives.css')),
+    prefix: '/-/assets/primitives/',
+    decorateReply: false,
+    index: false,
+    list: false,
+    maxAge: 3600 * 1000,
+  });
   await app.register(fastifyStatic, {
     root: clipboardDir,
     prefix: '/-/assets/vendor/clipboard-copy/',
