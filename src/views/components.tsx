@@ -22,7 +22,7 @@ export function problemsOf(fields: FieldProblem[]): Problems {
 export function FieldError({ id, message }: { id: string; message: string | undefined }) {
   if (!message) return null;
   return (
-    <p class="note error" id={id} role="alert">
+    <p class="field-error color-fg-danger f6 mt-1" id={id} role="alert">
       {message}
     </p>
   );
