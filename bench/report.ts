@@ -44,7 +44,10 @@ function formatValue(value: number | null, unit: Row['unit']): string {
   return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
 }
 
-export function formatTable(rows: Row[]): string {
+export function formatTable(unordered: Row[]): string {
+  // Rows of one group together, groups in the order they first appear.
+  const groups = [...new Set(unordered.map((row) => row.group))];
+  const rows = groups.flatMap((group) => unordered.filter((row) => row.group === group));
   const header = ['workload', 'gitgate', 'baseline', 'ratio', 'target', 'met'];
   const lines = rows.map((row) => [
     row.workload,

@@ -10,6 +10,7 @@
  * with node --cpu-prof during the API loads; profiles land in bench/.cache/profiles).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiReady, GARBAGE_TOKEN, healthUrl, type LoadResult, load, measure, throughputRow, userUrl } from './api-workloads.js';
@@ -207,6 +208,11 @@ async function main() {
     fs.rmSync(work, { recursive: true, force: true });
   }
 
+  facts.loadAverageAtEnd = os.loadavg();
+  const [load1] = facts.loadAverageAtStart as number[];
+  if (load1! > (facts.cores as number)) {
+    notes.push(`the machine was busy (load average ${load1!.toFixed(1)} on ${facts.cores} cores at start): ratios are noisy, rerun on a quiet machine`);
+  }
   const table = formatTable(rows);
   process.stdout.write(`\nGitgate bench (scale ${scale}, ${runs} runs per git workload, ${facts.cores} cores, Node ${facts.node}, ${facts.git})\n\n`);
   process.stdout.write(table);
