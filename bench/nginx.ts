@@ -28,12 +28,24 @@ async function waitForSocket(file: string, child: ChildProcess, what: string): P
   }
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+/** Stops a child; for a group leader (spawned detached), the whole group, by its id. */
+function stopChild(child: ChildProcess, group = false): Promise<void> {
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (group && child.pid) process.kill(-child.pid, name);
+      else child.kill(name);
+    } catch {
+      // already gone
+    }
+  };
+  if (child.exitCode !== null || child.signalCode !== null) {
+    if (group) signal('SIGTERM');
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+    signal('SIGTERM');
+    setTimeout(() => signal('SIGKILL'), 5_000).unref();
   });
 }
 
@@ -46,7 +58,8 @@ export async function startNginx(dir: string, projectRoot: string): Promise<Ngin
   const socket = path.join(dir, 'fcgiwrap.sock');
   const port = await freePort();
   // One fcgiwrap child per concurrent request: 16 covers the 8 parallel clones.
-  const fcgi = spawn(FCGIWRAP!, ['-c', '16', '-s', `unix:${socket}`], { stdio: 'ignore', env: { PATH: process.env.PATH } });
+  // Its own process group: fcgiwrap's pre-forked children outlive a parent killed alone.
+  const fcgi = spawn(FCGIWRAP!, ['-c', '16', '-s', `unix:${socket}`], { stdio: 'ignore', env: { PATH: process.env.PATH }, detached: true });
   await waitForSocket(socket, fcgi, 'fcgiwrap');
   const config = `
 worker_processes auto;
@@ -91,7 +104,7 @@ http {
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (nginx.exitCode !== null) {
-      await stopChild(fcgi);
+      await stopChild(fcgi, true);
       throw new Error(`nginx exited ${nginx.exitCode}: ${stderr.slice(-1000)}`);
     }
     try {
@@ -99,7 +112,7 @@ http {
       break;
     } catch {
       if (Date.now() > deadline) {
-        await Promise.all([stopChild(nginx), stopChild(fcgi)]);
+        await Promise.all([stopChild(nginx), stopChild(fcgi, true)]);
         throw new Error(`nginx did not start: ${stderr.slice(-1000)}`);
       }
       await sleep(50);
@@ -109,7 +122,7 @@ http {
     url,
     async stop() {
       await stopChild(nginx);
-      await stopChild(fcgi);
+      await stopChild(fcgi, true);
     },
   };
 }
