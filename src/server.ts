@@ -3,6 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { openRuntime, type Runtime } from './runtime.js';
+import { StartupError } from './startup-error.js';
+
+export { StartupError };
 import type { Clock } from './lib/clock.js';
 
 export interface RunningServer {
@@ -14,9 +17,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
 
 /** Opens everything, listens, and prints the one-time setup URL while no administrator exists. */
 export async function startServer(
@@ -36,12 +36,15 @@ export async function startServer(
     process.stderr.write(`warning: ${message} ${JSON.stringify(data)}\n`);
   };
   const runtime = await openRuntime(config, { clock: options.clock, scanInBackground: true, warn: (m, d) => warn(m, d) });
-  let app: FastifyInstance;
+  let app: FastifyInstance | undefined;
   try {
     app = await buildApp({ config, services: runtime.services, logStream: options.logStream as never, https });
-    warn = (message, data) => app.log.warn(data, message);
+    const log = app.log;
+    warn = (message, data) => log.warn(data, message);
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
+    // Whatever the app opened (the push-hook socket, timers) must not keep a failed start alive.
+    await app?.close().catch(() => {});
     await runtime.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new StartupError(`port ${config.port} on ${config.host} is already in use`);

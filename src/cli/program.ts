@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { migrateToLatest } from '../db/migrations.js';
 import { DatabaseOpenError } from '../db/open-database.js';
 import { isGitgateError } from '../lib/errors.js';
-import { startServer, StartupError } from '../server.js';
+import { StartupError } from '../startup-error.js';
 import { VERSION } from '../version.js';
 import { withRuntime } from './context.js';
 import { registerBackupCommands } from './backup-commands.js';
@@ -30,6 +30,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--trust-proxy', 'honour X-Forwarded-* headers (GITGATE_TRUST_PROXY)'))
     .action(async (opts) => {
       const config = loadConfig(opts);
+      // The HTTP stack loads only for `serve`: other commands start fast.
+      const { startServer } = await import('../server.js');
       const server = await startServer(config);
       let stopping = false;
       const stop = (signal: string) => {

@@ -1,5 +1,3 @@
-import nodemailer from 'nodemailer';
-
 export interface Mail {
   to: string;
   subject: string;
@@ -14,12 +12,15 @@ export interface Mailer {
 /** Mail goes out through GITGATE_SMTP_URL when configured; otherwise notices live only in the web UI and the security log. */
 export function createMailer(options: { smtpUrl: string | null; from: string | null }): Mailer {
   if (!options.smtpUrl) return { enabled: false, send: async () => {} };
-  const transport = nodemailer.createTransport(options.smtpUrl);
+  const smtpUrl = options.smtpUrl;
+  // Loaded on first use: a site without mail never pays for it.
+  let transport: Promise<{ sendMail(message: object): Promise<unknown> }> | null = null;
   const from = options.from ?? 'Gitgate <gitgate@localhost>';
   return {
     enabled: true,
     async send(mail) {
-      await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text });
+      transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(smtpUrl));
+      await (await transport).sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text });
     },
   };
 }

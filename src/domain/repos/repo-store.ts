@@ -80,6 +80,17 @@ export function createRepoStore(db: Kysely<Database>) {
         .execute();
       return rows.map(toRepo);
     },
+    /** How many public and private repositories an account owns, in one aggregate query. */
+    async countByOwner(ownerId: number): Promise<{ publicRepos: number; privateRepos: number }> {
+      const rows = await db
+        .selectFrom('repos')
+        .select((eb) => ['private', eb.fn.countAll<number>().as('n')])
+        .where('owner_id', '=', ownerId)
+        .groupBy('private')
+        .execute();
+      const count = (flag: number) => Number(rows.find((r) => r.private === flag)?.n ?? 0);
+      return { publicRepos: count(0), privateRepos: count(1) };
+    },
     async listAll(): Promise<Repo[]> {
       return (await base().orderBy('o.lower_login').orderBy('r.lower_name').execute()).map(toRepo);
     },

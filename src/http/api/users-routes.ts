@@ -11,9 +11,7 @@ const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLe
 
 /** Repository counts for a profile: public ones, and (for the user themselves) private ones. */
 export async function repoCounts(ctx: ApiContext, user: User) {
-  const owned = await ctx.services.repos.store.listByOwner(user.id);
-  const privateRepos = owned.filter((r) => r.private).length;
-  return { publicRepos: owned.length - privateRepos, privateRepos };
+  return ctx.services.repos.store.countByOwner(user.id);
 }
 
 export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void {
