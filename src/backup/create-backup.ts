@@ -81,7 +81,7 @@ export async function createBackup(options: BackupOptions): Promise<Manifest> {
 async function backupSqlite(source: string, target: string): Promise<void> {
   const native = new SQLite(source, { fileMustExist: true });
   try {
-    native.pragma('busy_timeout = 5000');
+    native.exec('PRAGMA busy_timeout = 5000');
     await native.backup(target);
   } finally {
     native.close();
@@ -89,7 +89,7 @@ async function backupSqlite(source: string, target: string): Promise<void> {
   // One self-contained file: no -wal or -shm companion needed to read it.
   const copy = new SQLite(target);
   try {
-    copy.pragma('journal_mode = DELETE');
+    copy.exec('PRAGMA journal_mode = DELETE');
   } finally {
     copy.close();
   }
