@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import type { Services } from '../domain/services.js';
 import { isGitgateError } from '../lib/errors.js';
@@ -29,6 +29,18 @@ export const logSerializers = {
     return { statusCode: reply.statusCode };
   },
 };
+
+/** A 404 as Git clients want it: plain text, which git prints as `remote:` lines. */
+export function plainNotFound(_request: FastifyRequest, reply: FastifyReply) {
+  reply.code(404).type('text/plain; charset=utf-8').send('Not Found\n');
+}
+
+/** A request for a Git URL (smart or dumb HTTP, LFS) or from git itself: it gets text, never a web page. */
+export function isGitRequest(request: FastifyRequest): boolean {
+  const path = request.url.split('?')[0]!;
+  if (/\.git(\/|$)/.test(path) || /\/(info\/refs|info\/lfs|git-upload-pack|git-receive-pack)(\/|$)/.test(path)) return true;
+  return /^git\//.test(request.headers['user-agent'] ?? '');
+}
 
 /** The composition root of the HTTP server: one Fastify app, surfaces registered by hand. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -63,16 +75,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.code(500).type('text/plain; charset=utf-8').send('Internal server error\n');
   });
 
-  // Fastify's default 404 logs the full URL, query string included: ours does not.
-  // (Surfaces with their own prefix, like /api, set their own; web pages may replace this one.)
-  app.setNotFoundHandler((_request, reply) => {
-    reply.code(404).type('text/plain; charset=utf-8').send('Not Found\n');
-  });
-
   await app.register(healthRoutes, { services });
   await app.register(apiRoutes, { prefix: '/api', services, config });
   await app.register(graphqlRoutes, { prefix: '/api', services, config });
   await app.register(gitRoutes, { services, config });
-  await app.register(webRoutes, { services, config });
+  // Fastify's default 404 logs the full URL, query string included: ours do not. /api sets its own
+  // (JSON); the web plugin sets the one for every other path, because an HTML page needs its cookies,
+  // CSRF and security headers, and hands the URLs of Git clients back to `plainNotFound`.
+  await app.register(webRoutes, { services, config, notFoundFallback: { matches: isGitRequest, handler: plainNotFound } });
   return app;
 }

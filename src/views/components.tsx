@@ -91,6 +91,7 @@ export const SETTINGS_NAV = [
   { href: '/settings/password', label: 'Password and authentication' },
   { href: '/settings/security-log', label: 'Security log' },
   { href: '/settings/organizations', label: 'Organizations' },
+  { href: '/settings/notifications', label: 'Notifications' },
   { href: '/settings/apps', label: 'Developer settings' },
 ];
 

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { Avatar, CsrfField, Flash, SETTINGS_NAV, SideNav } from './components.js';
 import type { PageContext } from './page-context.js';
+import { TokenExpiryBanner } from './token-expiry-banner.js';
 
 function AccountMenu({ ctx }: { ctx: PageContext }) {
   const viewer = ctx.viewer!;
@@ -86,6 +87,7 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
           )}
         </header>
         <main class="container-lg px-3 py-4" id="main">
+          {ctx.viewer ? <TokenExpiryBanner now={ctx.now} /> : null}
           {ctx.notice ? <Flash kind="success">{ctx.notice}</Flash> : null}
           {children}
         </main>

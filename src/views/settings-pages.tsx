@@ -123,3 +123,29 @@ export function OrgSettingsPage({ ctx, orgs }: { ctx: PageContext; orgs: { org: 
     </SettingsLayout>
   );
 }
+
+/** Settings -> Notifications: token-expiry emails on or off (issue 18). Without mail configured it still saves. */
+export function NotificationSettingsPage({ ctx, notifyTokenExpiry }: { ctx: PageContext; notifyTokenExpiry: boolean }) {
+  return (
+    <SettingsLayout ctx={ctx} title="Notifications" current="/settings/notifications">
+      <div class="Subhead">
+        <h1 class="Subhead-heading">Notifications</h1>
+      </div>
+      <form action="/settings/notifications" method="post">
+        <CsrfField csrf={ctx.csrf} />
+        <div class="form-checkbox">
+          <label>
+            <input type="checkbox" name="notify_token_expiry" value="1" checked={notifyTokenExpiry} aria-describedby="notify-token-expiry-note" />
+            Email me when a personal access token is about to expire or has expired
+          </label>
+          <p class="note" id="notify-token-expiry-note">
+            One email 7 days before, one 1 day before, and one when it has expired. The banner at the top of each page stays either way.
+          </p>
+        </div>
+        <button type="submit" class="btn btn-primary">
+          Save notification settings
+        </button>
+      </form>
+    </SettingsLayout>
+  );
+}

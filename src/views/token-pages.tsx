@@ -86,6 +86,9 @@ export function ExpirationField({ values, now, error }: { values: { expiration: 
   );
 }
 
+/** `gh auth login` refuses a token without both (issue 17): the form says so next to each. */
+const GH_CLI_SCOPES = new Set(['repo', 'read:org']);
+
 export function ScopesField({ scopes, error }: { scopes: string[]; error?: string }) {
   const checked = new Set(scopes);
   return (
@@ -97,6 +100,7 @@ export function ScopesField({ scopes, error }: { scopes: string[]; error?: strin
       <div class="Box" data-scopes>
         {SCOPES.map((scope) => {
           const implied = ancestorsChecked(scope.name, checked);
+          const noteId = GH_CLI_SCOPES.has(scope.name) ? `scope-note-${scope.name.replace(':', '-')}` : undefined;
           return (
             <div class={`Box-row py-2 scope-depth-${depthOf(scope.name)}`}>
               <label class="d-block">
@@ -108,9 +112,16 @@ export function ScopesField({ scopes, error }: { scopes: string[]; error?: strin
                   disabled={implied}
                   data-scope={scope.name}
                   data-parent={scope.parent ?? undefined}
+                  aria-describedby={noteId}
                 />{' '}
                 <strong>{scope.name}</strong> <span class="color-fg-muted">{scope.description}</span>
               </label>
+              {/* Outside the label: the label stays "SCOPE DESCRIPTION"; the note is the checkbox's description. */}
+              {noteId ? (
+                <p class="note scope-note mb-0" id={noteId}>
+                  A token for the GitHub CLI (<code>gh</code>) needs both <code>repo</code> and <code>read:org</code>.
+                </p>
+              ) : null}
             </div>
           );
         })}

@@ -88,6 +88,9 @@ test('a person follows GitHub\'s token instructions in Chromium and clones a pri
 
     const repo = page.getByLabel('repo Full control of private repositories', { exact: true });
     const publicRepo = page.getByLabel('public_repo Access public repositories', { exact: true });
+    // gh needs repo + read:org: the note is the checkbox's description, outside its label (issue 17).
+    const ghNote = page.locator(`[id="${await repo.getAttribute('aria-describedby')}"]`);
+    assert.match((await ghNote.textContent()) ?? '', /GitHub CLI \(gh\) needs both repo and read:org/);
     await repo.check();
     assert.equal(await publicRepo.isChecked(), true, 'checking a parent checks its children');
     assert.equal(await publicRepo.isDisabled(), true, 'and disables them');
@@ -108,6 +111,9 @@ test('a person follows GitHub\'s token instructions in Chromium and clones a pri
     assert.match(await row.textContent() ?? '', /repo/);
     assert.match(await row.textContent() ?? '', /Expires on/);
     assert.match(await row.textContent() ?? '', /Never used/);
+    const banner = page.locator('[data-token-expiry-banner]');
+    assert.match((await banner.textContent()) ?? '', /Your personal access token "laptop git" expires in 7 days\. Regenerate it\./, 'a 7-day token is already near expiry');
+    assert.equal(await banner.getByRole('link', { name: 'Regenerate it.' }).getAttribute('href'), '/settings/tokens');
 
     await page.reload();
     assert.equal(await page.getByText(token).count(), 0, 'reloading never shows the token again');

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../db/open-database.js';
 import type { AccessTokenRow, Database } from '../../db/schema.js';
-import { type Clock, MINUTE } from '../../lib/clock.js';
+import { type Clock, DAY, MINUTE } from '../../lib/clock.js';
 import { hmacSha256 } from '../../lib/crypto.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { toDbTime } from '../../lib/time.js';
@@ -122,6 +122,11 @@ export function createTokenService(deps: TokenServiceDeps) {
 
     list: (user: User) => store.listByUser(user.id),
     listAll: () => store.listAll(),
+    /** Tokens that expire within `days` days or expired within the last `days` days (the web's expiry banner). */
+    listNearExpiry(user: User, days = 7): Promise<TokenInfo[]> {
+      const now = clock.now().getTime();
+      return store.listExpiringBetween(user.id, toDbTime(new Date(now - days * DAY)), toDbTime(new Date(now + days * DAY)));
+    },
 
     async get(user: User, id: number): Promise<TokenInfo> {
       return toTokenInfo(await getOwned(user, id));

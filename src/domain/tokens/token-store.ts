@@ -85,6 +85,21 @@ export function createTokenStore(db: Kysely<Database>) {
       const rows = await db.selectFrom('access_tokens').selectAll().where('user_id', '=', userId).orderBy('id', 'desc').execute();
       return rows.map(toTokenInfo);
     },
+    /**
+     * The user's tokens whose expiry falls within [from, to], soonest first: the web banner runs it
+     * on every signed-in page, so it stays one query narrowed by the (user_id, note) unique index.
+     */
+    async listExpiringBetween(userId: number, from: string, to: string): Promise<TokenInfo[]> {
+      const rows = await db
+        .selectFrom('access_tokens')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('expires_at', '>=', from)
+        .where('expires_at', '<=', to)
+        .orderBy('expires_at', 'asc')
+        .execute();
+      return rows.map(toTokenInfo);
+    },
     async listAll(): Promise<(TokenInfo & { login: string })[]> {
       const rows = await db
         .selectFrom('access_tokens as t')

@@ -28,7 +28,7 @@ export async function adminRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
 
   app.post('/admin/users', async (request, reply) => {
     const { user, session } = requireAdmin(request);
-    if (!ensureSudo(kit, request, reply, session, '/admin')) return reply;
+    if (!(await ensureSudo(kit, request, reply, session, '/admin'))) return reply;
     const values = { login: field(request.body, 'login').trim(), email: field(request.body, 'email').trim() };
     try {
       const created = await services.accounts.createUser({ ...values, password: field(request.body, 'password') }, auditActor(user));
@@ -43,7 +43,7 @@ export async function adminRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
 
   app.post('/admin/users/:login/:action', async (request, reply) => {
     const { user, session } = requireAdmin(request);
-    if (!ensureSudo(kit, request, reply, session, '/admin')) return reply;
+    if (!(await ensureSudo(kit, request, reply, session, '/admin'))) return reply;
     const { login, action } = request.params as { login: string; action: string };
     if (!(USER_ACTIONS as readonly string[]).includes(action)) throw pageNotFound();
     // A suspended user's sessions end inside suspend(); their tokens are refused at authentication.
@@ -59,7 +59,7 @@ export async function adminRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
 
   app.post('/admin/tokens/:id/revoke', async (request, reply) => {
     const { user, session } = requireAdmin(request);
-    if (!ensureSudo(kit, request, reply, session, '/admin/tokens')) return reply;
+    if (!(await ensureSudo(kit, request, reply, session, '/admin/tokens'))) return reply;
     const raw = (request.params as { id: string }).id;
     if (!/^\d{1,15}$/.test(raw)) throw pageNotFound();
     const revoked = await services.tokens.revokeById(Number(raw), auditActor(user), 'revoked_by_admin');

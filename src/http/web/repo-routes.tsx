@@ -158,7 +158,7 @@ export async function repoRoutes(app: FastifyInstance, { kit }: { kit: WebKit })
     const { repo } = await openRepo(services, actor, owner, name, 'delete');
     const confirm = field(request.body, 'confirm').trim();
     if (confirm !== repo.fullName) return settingsPage(request, reply, 422, { confirm: `Type ${repo.fullName} to confirm.` }, confirm);
-    if (!ensureSudo(kit, request, reply, session, `/${repo.owner}/${repo.name}/settings`)) return reply;
+    if (!(await ensureSudo(kit, request, reply, session, `/${repo.owner}/${repo.name}/settings`))) return reply;
     await services.repos.delete(actor, repo);
     kit.flash.set(reply, session, { notice: `Deleted ${repo.fullName}.` });
     return kit.redirect(reply, '/');

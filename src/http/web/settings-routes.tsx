@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { isGitgateError } from '../../lib/errors.js';
 import { problemsOf } from '../../views/components.js';
 import { DeveloperSettingsPage } from '../../views/developer-layout.js';
-import { OrgSettingsPage, PasswordSettingsPage, ProfileSettingsPage, SecurityLogPage } from '../../views/settings-pages.js';
+import { NotificationSettingsPage, OrgSettingsPage, PasswordSettingsPage, ProfileSettingsPage, SecurityLogPage } from '../../views/settings-pages.js';
 import { checkSudoPassword } from './sudo.js';
 import { field, type WebKit } from './web-context.js';
 import { auditActor, requireUser, startSession } from './web-session.js';
@@ -64,6 +64,19 @@ export async function settingsRoutes(app: FastifyInstance, { kit }: { kit: WebKi
   app.get('/settings/organizations', async (request, reply) => {
     const { user } = requireUser(request);
     return kit.send(reply, 200, <OrgSettingsPage ctx={kit.context(request, reply)} orgs={await services.orgs.orgsOf(user.id)} />);
+  });
+
+  app.get('/settings/notifications', async (request, reply) => {
+    const { user } = requireUser(request);
+    return kit.send(reply, 200, <NotificationSettingsPage ctx={kit.context(request, reply, { takeFlash: true })} notifyTokenExpiry={user.notifyTokenExpiry} />);
+  });
+
+  app.post('/settings/notifications', async (request, reply) => {
+    const { user, session } = requireUser(request);
+    // An unchecked checkbox is simply absent from the form: absent means off.
+    await services.accounts.setNotifyTokenExpiry(user, field(request.body, 'notify_token_expiry') === '1');
+    kit.flash.set(reply, session, { notice: 'Notification settings saved.' });
+    return kit.redirect(reply, '/settings/notifications');
   });
 
   app.get('/settings/apps', async (request, reply) => {

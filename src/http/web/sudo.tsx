@@ -30,9 +30,9 @@ export async function checkSudoPassword(kit: WebKit, request: FastifyRequest, us
  * Sensitive pages need a password confirmed within the last 2 hours. Returns true when in sudo
  * mode; otherwise it has answered with the "Confirm access" page, which comes back to `returnTo`.
  */
-export function ensureSudo(kit: WebKit, request: FastifyRequest, reply: FastifyReply, session: Session, returnTo: string): boolean {
+export async function ensureSudo(kit: WebKit, request: FastifyRequest, reply: FastifyReply, session: Session, returnTo: string): Promise<boolean> {
   if (kit.services.sessions.isSudo(session)) return true;
-  kit.send(reply, 200, <SudoPage ctx={kit.context(request, reply)} returnTo={returnTo} />);
+  await kit.send(reply, 200, <SudoPage ctx={kit.context(request, reply)} returnTo={returnTo} />);
   return false;
 }
 

@@ -47,7 +47,7 @@ export async function tokenRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
 
   app.get('/settings/tokens/new', async (request, reply) => {
     const { session } = requireUser(request);
-    if (!ensureSudo(kit, request, reply, session, request.url)) return reply;
+    if (!(await ensureSudo(kit, request, reply, session, request.url))) return reply;
     const query = request.query as Record<string, unknown>;
     // GitHub-style prefill: /settings/tokens/new?description=ci&scopes=repo,read:org
     const values: TokenFormValues = {
@@ -76,7 +76,7 @@ export async function tokenRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
 
   app.post('/settings/tokens/revoke-all', async (request, reply) => {
     const { user, session } = requireUser(request);
-    if (!ensureSudo(kit, request, reply, session, '/settings/tokens')) return reply;
+    if (!(await ensureSudo(kit, request, reply, session, '/settings/tokens'))) return reply;
     const count = await services.tokens.deleteAll(user, auditActor(user), request.ip);
     kit.flash.set(reply, session, { notice: `Revoked ${count} personal access token${count === 1 ? '' : 's'}.` });
     return kit.redirect(reply, '/settings/tokens');
@@ -92,7 +92,7 @@ export async function tokenRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
     const { user, session } = requireUser(request);
     const token = await ownToken(request);
     if (!token) throw pageNotFound();
-    if (!ensureSudo(kit, request, reply, session, `/settings/tokens/${token.id}`)) return reply;
+    if (!(await ensureSudo(kit, request, reply, session, `/settings/tokens/${token.id}`))) return reply;
     const values = { note: field(request.body, 'note'), scopes: fieldList(request.body, 'scopes') };
     try {
       await services.tokens.update(user, token.id, values, auditActor(user), request.ip);
@@ -107,7 +107,7 @@ export async function tokenRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
     const { session } = requireUser(request);
     const token = await ownToken(request);
     if (!token) throw pageNotFound();
-    if (!ensureSudo(kit, request, reply, session, request.url)) return reply;
+    if (!(await ensureSudo(kit, request, reply, session, request.url))) return reply;
     return kit.send(reply, 200, <RegenerateTokenPage ctx={kit.context(request, reply)} token={token} values={{ expiration: '30', customDate: '' }} problems={{}} />);
   });
 

@@ -31,9 +31,12 @@ export function createWebKit(deps: WebDeps) {
     };
   }
 
-  function send(reply: FastifyReply, status: number, page: VNode) {
+  /** Renders a page; for a signed-in viewer, one indexed query finds the tokens the expiry banner names. */
+  async function send(reply: FastifyReply, status: number, page: VNode) {
+    const viewer = sessionOf(reply.request)?.user ?? null;
+    const expiringTokens = viewer ? await deps.services.tokens.listNearExpiry(viewer) : [];
     // Pages can hold secrets (a new token) and per-user data: never cached.
-    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderDocument(page));
+    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderDocument(page, { expiringTokens }));
   }
 
   /** POST-redirect-GET: 303 so the browser follows with a GET. */

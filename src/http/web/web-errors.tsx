@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PolicyDenied } from '../../domain/auth/policy.js';
 import { isGitgateError } from '../../lib/errors.js';
 import { ErrorPage } from '../../views/error-pages.js';
@@ -47,5 +47,10 @@ export function installWebErrors(app: FastifyInstance, kit: WebKit) {
     request.log.error({ err: error }, 'unhandled error in a web page');
     return page(request, reply, 500, 'Something went wrong', 'An unexpected error occurred. It has been logged.');
   });
-  // Unmatched URLs get the application-wide 404 (one handler per prefix); our own routes throw pageNotFound().
+  // Unmatched URLs get renderNotFound (set in web-routes.ts); our own routes throw pageNotFound().
+}
+
+/** The HTML 404 page, in the layout: for unknown URLs and for pages our routes cannot find. */
+export function renderNotFound(kit: WebKit, request: FastifyRequest, reply: FastifyReply) {
+  return kit.send(reply, 404, <ErrorPage ctx={kit.context(request, reply)} status={404} title="Page not found" message="This is not the page you are looking for." />);
 }
