@@ -1,8 +1,8 @@
-import type { TestServer } from '../helpers/server.js';
-
-/** A minimal browser stand-in for HTTP-level page tests: a cookie jar, redirects not followed. */
-export function webClient(server: TestServer) {
-  const jar = new Map<string, string>();
+/**
+ * A minimal browser stand-in for HTTP-level page tests: a cookie jar, redirects not followed. Two
+ * clients given the same `jar` are one browser talking to two addresses (two Gitgate instances).
+ */
+export function webClient(server: { url: string }, jar = new Map<string, string>()) {
   const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
   const remember = (response: Response) => {
     for (const line of response.headers.getSetCookie()) {
