@@ -41,9 +41,10 @@ export function startInstance(dataDir: string, env: Record<string, string>): Pro
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`instance exited with ${code} before listening:\n${output}`));
+      // A signal here (SIGABRT, SIGSEGV) means a native crash, not a configuration problem: say which.
+      reject(new Error(`instance exited with ${code ?? `signal ${signal}`} before listening:\n${output}`));
     });
   });
 }
