@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { compiledOnce } from '../../db/compiled-once.js';
 import type { Database } from '../../db/schema.js';
 import type { RepoPermission } from '../auth/policy.js';
 
@@ -25,6 +26,15 @@ export function createRepoStore(db: Kysely<Database>) {
       .innerJoin('users as o', 'o.id', 'r.owner_id')
       .selectAll('r')
       .select(['o.login as owner_login', 'o.type as owner_type']);
+
+  // Compiled once: GET /api/v3/user (every client's first call) counts the user's repositories.
+  const countsByOwner = compiledOnce(db, (ownerId: number) =>
+    db
+      .selectFrom('repos')
+      .select((eb) => ['private', eb.fn.countAll<number>().as('n')])
+      .where('owner_id', '=', ownerId)
+      .groupBy('private'),
+  );
 
   type Row = Awaited<ReturnType<ReturnType<typeof base>['executeTakeFirstOrThrow']>>;
   const toRepo = (row: Row): Repo => ({
@@ -82,12 +92,7 @@ export function createRepoStore(db: Kysely<Database>) {
     },
     /** How many public and private repositories an account owns, in one aggregate query. */
     async countByOwner(ownerId: number): Promise<{ publicRepos: number; privateRepos: number }> {
-      const rows = await db
-        .selectFrom('repos')
-        .select((eb) => ['private', eb.fn.countAll<number>().as('n')])
-        .where('owner_id', '=', ownerId)
-        .groupBy('private')
-        .execute();
+      const rows = await countsByOwner(ownerId);
       const count = (flag: number) => Number(rows.find((r) => r.private === flag)?.n ?? 0);
       return { publicRepos: count(0), privateRepos: count(1) };
     },

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { compiledOnce } from '../../db/compiled-once.js';
 import type { AccessTokenRow, Database, UserRow } from '../../db/schema.js';
 import { parseStoredScopes } from './scopes.js';
 
@@ -35,28 +36,31 @@ export function toTokenInfo(row: AccessTokenRow): TokenInfo {
 
 /** SQL for access tokens. Lookups go through the unique digest index: cost does not grow with the table. */
 export function createTokenStore(db: Kysely<Database>) {
+  // Compiled once: this lookup runs on every authenticated request (see compiledOnce).
+  const byDigest = compiledOnce(db, (digest: string) =>
+    db
+      .selectFrom('access_tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .selectAll('t')
+      .select([
+        'u.type as u_type',
+        'u.login as u_login',
+        'u.lower_login as u_lower_login',
+        'u.email as u_email',
+        'u.lower_email as u_lower_email',
+        'u.name as u_name',
+        'u.site_admin as u_site_admin',
+        'u.suspended_at as u_suspended_at',
+        'u.notify_token_expiry as u_notify_token_expiry',
+        'u.created_at as u_created_at',
+        'u.updated_at as u_updated_at',
+      ])
+      .where('t.digest', '=', digest),
+  );
   return {
     /** The token and its owner in one query: the hot path of every authenticated request. */
     async findByDigest(digest: string): Promise<{ token: AccessTokenRow; user: UserRow } | null> {
-      const row = await db
-        .selectFrom('access_tokens as t')
-        .innerJoin('users as u', 'u.id', 't.user_id')
-        .selectAll('t')
-        .select([
-          'u.type as u_type',
-          'u.login as u_login',
-          'u.lower_login as u_lower_login',
-          'u.email as u_email',
-          'u.lower_email as u_lower_email',
-          'u.name as u_name',
-          'u.site_admin as u_site_admin',
-          'u.suspended_at as u_suspended_at',
-          'u.notify_token_expiry as u_notify_token_expiry',
-          'u.created_at as u_created_at',
-          'u.updated_at as u_updated_at',
-        ])
-        .where('t.digest', '=', digest)
-        .executeTakeFirst();
+      const [row] = await byDigest(digest);
       if (!row) return null;
       const { u_type, u_login, u_lower_login, u_email, u_lower_email, u_name, u_site_admin, u_suspended_at, u_notify_token_expiry, u_created_at, u_updated_at, ...token } = row;
       return {

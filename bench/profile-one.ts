@@ -1,0 +1,47 @@
+/**
+ * Profiles one HTTP load alone (no other load in the same profile): sets up a data directory,
+ * starts `gitgate serve` under `node --cpu-prof`, runs autocannon on one URL, and prints the summary.
+ * Usage: node --import tsx bench/profile-one.ts [user|health|garbage] [seconds]
+ * Environment: PROFILE_LOG_LEVEL (warn by default, as in the bench; `info` is the server's default).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { GARBAGE_TOKEN, healthUrl, load, describe, userUrl } from './api-workloads.js';
+import { gitgateEnv, setupGitgate, startGitgate } from './gitgate-process.js';
+import { summarise } from './profile-summary.js';
+import { makeWorkDir } from './util.js';
+
+/** utime + stime of a process, in clock ticks (10 ms here). */
+function cpuTicks(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+const which = process.argv[2] ?? 'user';
+const seconds = Number(process.argv[3] ?? 5);
+const work = makeWorkDir();
+try {
+  const dataDir = path.join(work, 'data');
+  const env = gitgateEnv({ GITGATE_LOG_LEVEL: process.env.PROFILE_LOG_LEVEL ?? 'warn', ...(which === 'garbage' ? { GITGATE_AUTH_THROTTLE: 'off' } : {}) });
+  const setup = await setupGitgate(dataDir, env);
+  const profDir = path.join(work, 'prof');
+  const args = process.env.PROFILE_OFF === '1' ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir];
+  const server = await startGitgate(dataDir, env, args);
+  const url = which === 'health' ? healthUrl(server.url) : userUrl(server.url);
+  const headers: Record<string, string> = which === 'health' ? {} : { authorization: `token ${which === 'garbage' ? GARBAGE_TOKEN : setup.token}` };
+  await load(url, { headers, seconds: 1 });
+  const before = cpuTicks(server.pid);
+  const result = await load(url, { headers, seconds });
+  const cpuMs = (cpuTicks(server.pid) - before) * 10;
+  const requests = Object.values(result.statuses).reduce((a, b) => a + b, 0);
+  process.stdout.write(`${which}: ${describe(result)}; server CPU ${((cpuMs * 1000) / Math.max(1, requests)).toFixed(0)} us per request\n`);
+  await server.stop();
+  if (args.length) {
+    const file = fs.readdirSync(profDir).find((name) => name.endsWith('.cpuprofile'))!;
+    const out = path.join('/tmp', `profile-${which}-${Date.now()}.cpuprofile`);
+    fs.copyFileSync(path.join(profDir, file), out);
+    process.stdout.write(`${summarise(JSON.parse(fs.readFileSync(out, 'utf8')), Number(process.env.PROFILE_TOP ?? 30))}\n(${out})\n`);
+  }
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}
