@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import type { Command } from 'commander';
-import selfsigned from 'selfsigned';
+import type selfsignedModule from 'selfsigned';
 import { GitgateError } from '../lib/errors.js';
 
 export interface SelfSignedCert {
@@ -14,6 +15,11 @@ export interface SelfSignedCert {
   /** The names the certificate is valid for. */
   names: string[];
 }
+
+// selfsigned pulls in node-forge: loaded (synchronously, it is CommonJS) only when a certificate is
+// made, never by `gitgate serve` or the other commands, which share this module graph.
+const require = createRequire(import.meta.url);
+const loadSelfsigned = (): typeof selfsignedModule => require('selfsigned') as typeof selfsignedModule;
 
 const DNS_NAME = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
@@ -33,6 +39,7 @@ export function generateSelfSignedCert(host: string, options: { days?: number } 
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
+  const selfsigned = loadSelfsigned();
   const certOptions: Parameters<typeof selfsigned.generate>[1] & { keyPair: { privateKey: string; publicKey: string } } = {
     keyPair,
     days: options.days ?? 365,

@@ -1,4 +1,3 @@
-import { hash, verify } from '@node-rs/argon2';
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../db/open-database.js';
 import type { Database } from '../../db/schema.js';
@@ -20,6 +19,11 @@ export interface NewUser {
 // A hash of a random password, verified against when the account does not exist, so a sign-in for
 // an unknown user costs as long as one for a known user (no user enumeration by timing).
 let dummyHash: Promise<string> | null = null;
+
+// @node-rs/argon2 is a native library (~7 MB resident): it loads with the first password hashed or
+// checked, so a server that only sees tokens never maps it.
+const hash = async (password: string) => (await import('@node-rs/argon2')).hash(password);
+const verify = async (digest: string, password: string) => (await import('@node-rs/argon2')).verify(digest, password);
 
 export function createAccountService(deps: { db: Kysely<Database>; clock: Clock; audit: AuditLog }) {
   const { db, clock, audit } = deps;

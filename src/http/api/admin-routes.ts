@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from './json-schema.js';
 import { canAdministerSite, enforce } from '../../domain/auth/policy.js';
 import { toApiTime, toApiTimeOrNull } from '../../lib/time.js';
 import { type ApiContext, actorOf } from './api-context.js';

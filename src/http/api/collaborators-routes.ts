@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from './json-schema.js';
 import { type ApiContext, actorOf } from './api-context.js';
 import { notFoundError } from './api-errors.js';
 import { PageQuery, paginate } from './pagination.js';

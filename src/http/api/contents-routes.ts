@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from './json-schema.js';
 import type { Repo } from '../../domain/repos/repo-store.js';
 import { createRepoReader, type RepoReader, type TreeEntry } from '../../git/repo-reader.js';
 import { type ApiContext, actorOf } from './api-context.js';

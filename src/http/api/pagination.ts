@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from './json-schema.js';
 import type { ApiContext } from './api-context.js';
 
 /** `per_page` (1-100, default 30; larger values are capped as on GitHub) and `page` (from 1). */

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from './json-schema.js';
 import { canUseScopes, enforce, scopesForRepoAction } from '../../domain/auth/policy.js';
 import { createInitialCommit } from '../../git/repo-init.js';
 import { type ApiContext, acceptScopes, actorOf } from './api-context.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from './json-schema.js';
 import type { User } from '../../domain/accounts/user-store.js';
 import { hasScope } from '../../domain/auth/actor.js';
 import { canUseScopes, enforce } from '../../domain/auth/policy.js';

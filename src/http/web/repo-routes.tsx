@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isGitgateError } from '../../lib/errors.js';
 import { type Problems, problemsOf } from '../../views/components.js';
-import { renderMarkdown } from '../../views/markdown.js';
 import { BlobPage, NewRepoPage, RepoPage, RepoSettingsPage } from '../../views/repo-pages.js';
 import { isBinary, openRepo, repoParams, splitRefAndPath } from './repo-access.js';
 import { ensureSudo } from './sudo.js';
@@ -71,7 +70,11 @@ export async function repoRoutes(app: FastifyInstance, { kit }: { kit: WebKit })
     const entries = await reader.listTree(entry.sha, target.path);
     let readmeHtml: string | null = null;
     const readme = entries.find((e) => e.type === 'blob' && /^readme(\.(md|markdown))?$/i.test(e.name));
-    if (readme && (readme.size ?? 0) <= MAX_README_BYTES) readmeHtml = renderMarkdown((await reader.readBlob(readme.sha)).toString('utf8'));
+    if (readme && (readme.size ?? 0) <= MAX_README_BYTES) {
+      // marked and sanitize-html (~6 MB resident) load with the first README shown, not at start-up.
+      const { renderMarkdown } = await import('../../views/markdown.js');
+      readmeHtml = renderMarkdown((await reader.readBlob(readme.sha)).toString('utf8'));
+    }
     return kit.send(reply, 200, <RepoPage ctx={ctx} repo={repo} canAdmin={canAdmin} cloneUrl={cloneUrl} tree={{ ref: target.ref, path: target.path, entries }} readmeHtml={readmeHtml} />);
   }
 

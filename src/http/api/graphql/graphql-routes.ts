@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type DocumentNode, execute, GraphQLError, getOperationAST, parse, validate } from 'graphql';
 import type { Config } from '../../../config.js';
 import type { Services } from '../../../domain/services.js';
 import { setTokenHeaders } from '../../token-headers.js';
@@ -7,10 +6,9 @@ import { createApiContext, resolveApiActor } from '../api-context.js';
 import { apiErrorHandler } from '../api-errors.js';
 import { applyRateLimit } from '../rate-limit-routes.js';
 import { rateLimiterFor } from '../rate-limiter.js';
-import { countFields } from './field-count.js';
 import type { GraphQLContext } from './graphql-context.js';
-import { type ErrorItem, formatError } from './graphql-errors.js';
-import { buildGitgateSchema } from './schema.js';
+import type { ErrorItem } from './graphql-errors.js';
+import type { GraphQLExecutor } from './graphql-executor.js';
 
 /** A document longer than this is refused before parsing; gh's largest query is a few hundred tokens. */
 const MAX_TOKENS = 5000;
@@ -32,7 +30,12 @@ interface GraphQLBody {
  */
 export async function graphqlRoutes(app: FastifyInstance, options: { services: Services; config: Config }) {
   const { services, config } = options;
-  const schema = buildGitgateSchema();
+  // graphql-js and the schema load on the first GraphQL request (see graphql-executor.ts).
+  let executor: Promise<GraphQLExecutor> | null = null;
+  const executorOf = () => {
+    executor ??= import('./graphql-executor.js').then((module) => module.createGraphQLExecutor());
+    return executor;
+  };
   const limiter = rateLimiterFor(services);
   const ctx = createApiContext(services, config, limiter);
   limiter.start();
@@ -66,27 +69,10 @@ export async function graphqlRoutes(app: FastifyInstance, options: { services: S
     if (variables === undefined) return fail('Variables are invalid JSON.');
     const operationName = typeof body.operationName === 'string' && body.operationName !== '' ? body.operationName : undefined;
 
-    let document: DocumentNode;
-    try {
-      document = parse(body.query, { maxTokens: MAX_TOKENS });
-    } catch (error) {
-      if (error instanceof GraphQLError) return answer({ errors: [formatError(error, () => {})] });
-      throw error;
-    }
-    const problems = validate(schema, document);
-    if (problems.length > 0) return answer({ errors: problems.map((e) => formatError(e, () => {})) });
-    const operation = getOperationAST(document, operationName);
-    if (!operation) return fail(operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.');
-    const fields = countFields(document, operation);
-    if (fields > MAX_FIELDS) return fail(`This query requests ${fields} fields; at most ${MAX_FIELDS} are allowed in one request.`);
-
     const contextValue: GraphQLContext = { actor, services, urls: ctx.urls(), branchCache: new Map() };
-    const result = await execute({ schema, document, variableValues: variables, operationName, contextValue });
+    const run = await executorOf();
     const logUnexpected = (error: unknown) => request.log.error({ err: error }, 'unhandled GraphQL resolver error');
-    const out: { data?: unknown; errors?: ErrorItem[] } = {};
-    if (result.data !== undefined) out.data = result.data;
-    if (result.errors?.length) out.errors = result.errors.map((e) => formatError(e, logUnexpected));
-    return answer(out);
+    return answer(await run({ query: body.query, variables, operationName, contextValue, maxTokens: MAX_TOKENS, maxFields: MAX_FIELDS, logUnexpected }));
   });
 }
 
