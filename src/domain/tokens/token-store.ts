@@ -57,28 +57,55 @@ export function createTokenStore(db: Kysely<Database>) {
       ])
       .where('t.digest', '=', digest),
   );
+  // Compiled once too: a token's first use each minute writes it, so every request of the cold
+  // lookups (a different token each time) runs it.
+  const touchById = compiledOnce(db, (at: string, ip: string | null, userAgent: string | null, id: number, notBefore: string) =>
+    db
+      .updateTable('access_tokens')
+      .set({ last_used_at: at, last_used_ip: ip, last_used_user_agent: userAgent })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', notBefore)])),
+  );
   return {
     /** The token and its owner in one query: the hot path of every authenticated request. */
     async findByDigest(digest: string): Promise<{ token: AccessTokenRow; user: UserRow } | null> {
       const [row] = await byDigest(digest);
       if (!row) return null;
-      const { u_type, u_login, u_lower_login, u_email, u_lower_email, u_name, u_site_admin, u_suspended_at, u_notify_token_expiry, u_created_at, u_updated_at, ...token } = row;
+      // Field by field rather than `const { u_type, ..., ...token } = row`: on Node 20 a rest
+      // destructuring of a 26-column row takes V8's slow path, ~5% of an authenticated request.
+      const token: AccessTokenRow = {
+        id: row.id,
+        user_id: row.user_id,
+        note: row.note,
+        digest: row.digest,
+        last_four: row.last_four,
+        scopes: row.scopes,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        last_used_at: row.last_used_at,
+        last_used_ip: row.last_used_ip,
+        last_used_user_agent: row.last_used_user_agent,
+        regenerated_at: row.regenerated_at,
+        notice_7d_at: row.notice_7d_at,
+        notice_1d_at: row.notice_1d_at,
+        notice_expired_at: row.notice_expired_at,
+      };
       return {
         token,
         user: {
           id: token.user_id,
-          type: u_type,
-          login: u_login,
-          lower_login: u_lower_login,
-          email: u_email,
-          lower_email: u_lower_email,
-          name: u_name,
+          type: row.u_type,
+          login: row.u_login,
+          lower_login: row.u_lower_login,
+          email: row.u_email,
+          lower_email: row.u_lower_email,
+          name: row.u_name,
           password_hash: null,
-          site_admin: u_site_admin,
-          suspended_at: u_suspended_at,
-          notify_token_expiry: u_notify_token_expiry,
-          created_at: u_created_at,
-          updated_at: u_updated_at,
+          site_admin: row.u_site_admin,
+          suspended_at: row.u_suspended_at,
+          notify_token_expiry: row.u_notify_token_expiry,
+          created_at: row.u_created_at,
+          updated_at: row.u_updated_at,
         },
       };
     },
@@ -116,12 +143,7 @@ export function createTokenStore(db: Kysely<Database>) {
     },
     /** Records use at most once a minute per token; the condition makes it once across instances too. */
     async touchLastUsed(id: number, at: string, notBefore: string, ip: string | null, userAgent: string | null): Promise<void> {
-      await db
-        .updateTable('access_tokens')
-        .set({ last_used_at: at, last_used_ip: ip, last_used_user_agent: userAgent?.slice(0, 255) ?? null })
-        .where('id', '=', id)
-        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', notBefore)]))
-        .execute();
+      await touchById(at, ip, userAgent?.slice(0, 255) ?? null, id, notBefore);
     },
   };
 }
