@@ -3,17 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { runGitgate } from '../helpers/cli.js';
-import { makeTempDir } from '../helpers/server.js';
+import { tempDirs } from '../helpers/server.js';
 
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-function dataDir() {
-  const dir = makeTempDir('gitgate-cli-');
-  dirs.push(dir);
-  return dir;
-}
+const dataDir = tempDirs('gitgate-cli-', after);
 const PASSWORD = 'a very secret password 9137';
 
 test('user create makes a user, and a second run fails with a clear error and exit code 1', async () => {

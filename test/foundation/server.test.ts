@@ -5,18 +5,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { runGitgate } from '../helpers/cli.js';
-import { makeTempDir, startTestServer } from '../helpers/server.js';
+import { startTestServer, tempDirs } from '../helpers/server.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/gitgate.js');
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-function dataDir() {
-  const dir = makeTempDir('gitgate-srv-');
-  dirs.push(dir);
-  return dir;
-}
+const dataDir = tempDirs('gitgate-srv-', after);
 
 /** Starts `gitgate serve` as a real process and waits for its listening line. */
 function serve(args: string[], env: Record<string, string> = {}) {

@@ -21,6 +21,19 @@ export function makeTempDir(prefix = 'gitgate-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** Temporary directories for a test file, all removed when the file's tests are done. */
+export function tempDirs(prefix: string, after: (fn: () => void) => void): () => string {
+  const dirs: string[] = [];
+  after(() => {
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = makeTempDir(prefix);
+    dirs.push(dir);
+    return dir;
+  };
+}
+
 /**
  * Starts the real server on 127.0.0.1 with an ephemeral port, a fresh data directory and a clock
  * the test controls. `env` sets configuration exactly as GITGATE_* variables would.

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { testGitEnv } from '../helpers/git-env.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/gitgate.js');
 const exec = promisify(execFile);
@@ -53,16 +54,7 @@ export function startInstance(dataDir: string, env: Record<string, string>): Pro
 export async function git(args: string[], cwd?: string): Promise<{ stdout: string; stderr: string }> {
   const { stdout, stderr } = await exec('git', args, {
     cwd,
-    env: {
-      PATH: process.env.PATH,
-      HOME: '/nonexistent',
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_AUTHOR_NAME: 'Test',
-      GIT_AUTHOR_EMAIL: 'test@example.com',
-      GIT_COMMITTER_NAME: 'Test',
-      GIT_COMMITTER_EMAIL: 'test@example.com',
-    },
+    env: testGitEnv('/nonexistent'),
   });
   return { stdout, stderr };
 }

@@ -4,17 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
 import { makeTempDir, type TestServer } from '../helpers/server.js';
+import { testGitEnv } from '../helpers/git-env.js';
 
-const GIT_ENV = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-};
+const GIT_ENV = testGitEnv();
 
 export function git(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): string {
   return execFileSync('git', args, { cwd: options.cwd, env: { ...GIT_ENV, ...options.env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
