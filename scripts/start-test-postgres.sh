@@ -61,7 +61,7 @@ fi
 if ! as_pg "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
   say "starting PostgreSQL on 127.0.0.1:$PORT"
   as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 30 \
-    -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c autovacuum=off" \
     start >&2 || { tail -n 20 "$DIR/server.log" >&2; exit 1; }
 fi
 
@@ -70,6 +70,9 @@ psql_pg() { as_pg "$BIN/psql" -h "$DIR" -p "$PORT" -U postgres -d postgres -v ON
 if [ "$(psql_pg -c "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'")" != 1 ]; then
   psql_pg -c "CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD'" >&2
 fi
+# Tests drop their databases WITH (FORCE); an autovacuum worker that happens to be in one can only
+# be ended by a member of pg_signal_backend.
+psql_pg -c "GRANT pg_signal_backend TO $ROLE" >&2
 if [ "$(psql_pg -c "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")" != 1 ]; then
   psql_pg -c "CREATE DATABASE $DATABASE OWNER $ROLE" >&2
 fi
