@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 
 /**
  * A GitHub-style identicon: a 5x5 mirrored grid in one colour derived from the login. Generated, so
- * no upload or external service is needed; returned as a data URI (the CSP allows data: images).
+ * no upload or external service is needed.
  */
-export function identiconDataUri(login: string): string {
+export function identiconSvg(login: string): string {
   const hash = createHash('sha256').update(login.toLowerCase()).digest();
   const hue = Math.round((hash[0]! / 255) * 360);
   const color = `hsl(${hue},55%,55%)`;
@@ -17,6 +17,10 @@ export function identiconDataUri(login: string): string {
       }
     }
   }
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 420 420"><rect width="420" height="420" fill="#f0f0f0"/><g fill="${color}">${cells.join('')}</g></svg>`;
-  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 420 420"><rect width="420" height="420" fill="#f0f0f0"/><g fill="${color}">${cells.join('')}</g></svg>`;
+}
+
+/** The identicon inline, for pages (the CSP allows data: images). */
+export function identiconDataUri(login: string): string {
+  return `data:image/svg+xml;base64,${Buffer.from(identiconSvg(login)).toString('base64')}`;
 }

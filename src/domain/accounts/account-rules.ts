@@ -4,7 +4,7 @@ import { invalid } from '../../lib/errors.js';
 export const RESERVED_NAMES = new Set([
   'settings', 'login', 'logout', 'signup', 'join', 'api', 'admin', 'new', 'organizations', 'orgs', 'users', 'user',
   'repos', 'repositories', 'explore', 'dashboard', 'sessions', 'session', 'setup', 'assets', 'static', 'public',
-  'raw', 'help', 'about', 'security', 'site', 'git', 'graphql', 'health', 'ready', 'favicon.ico', 'robots.txt',
+  'raw', 'avatars', 'help', 'about', 'security', 'site', 'git', 'graphql', 'health', 'ready', 'favicon.ico', 'robots.txt',
   'notifications', 'account', 'profile', 'tokens', 'apps', 'ghost', 'gitgate', 'root', 'system', 'null', 'undefined',
 ]);
 

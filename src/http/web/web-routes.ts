@@ -18,6 +18,7 @@ import { webAssets } from './web-assets.js';
 import { createWebKit } from './web-context.js';
 import { installWebErrors, renderNotFound } from './web-errors.js';
 import { cookieOptions, installSessions } from './web-session.js';
+import { avatarRoutes } from './avatar-routes.js';
 
 /**
  * The server-rendered web interface. Everything here (cookies, CSRF, security headers, form
@@ -88,4 +89,5 @@ export async function webRoutes(app: FastifyInstance, options: { services: Servi
   await app.register(homeRoutes, { kit });
   await app.register(repoRoutes, { kit });
   await app.register(rawRoutes, { kit });
+  await app.register(avatarRoutes, { kit });
 }
