@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { commitIntroducing, scanForTokens, type TokenCandidate } from '../../git/token-scanner.js';
+import { commitIntroducing, scanHistory, scanPushedObjects, type TokenCandidate } from '../../git/token-scanner.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Caller } from '../auth/actor.js';
 import type { TokenNotices } from '../notifications/token-notices.js';
@@ -64,7 +64,13 @@ export function createLeakService(deps: LeakServiceDeps) {
       const tips = check.updates.map((u) => u.newSha).filter((sha) => !ZERO_SHA.test(sha));
       if (tips.length === 0) return { blocked: false, lines: [] };
       const revs = [...tips, '--not', '--all'];
-      const candidates = await scanForTokens({ repoDir: check.repoDir, revs, env: check.quarantineEnv, maxBlobBytes: deps.maxBlobBytes, onSkippedBlob: skipWarner(check.repo) });
+      const candidates = await scanPushedObjects({
+        repoDir: check.repoDir,
+        quarantineEnv: check.quarantineEnv,
+        tips,
+        maxBlobBytes: deps.maxBlobBytes,
+        onSkippedBlob: skipWarner(check.repo),
+      });
       const live = await liveTokensIn(candidates);
       if (live.length === 0) return { blocked: false, lines: [] };
 
@@ -105,7 +111,7 @@ export function createLeakService(deps: LeakServiceDeps) {
 
     /** Scans a repository's whole history and revokes every live token in it; returns how many. */
     async revokeExposedTokens(repo: Repo, repoDir: string): Promise<number> {
-      const candidates = await scanForTokens({ repoDir, revs: ['--all'], maxBlobBytes: deps.maxBlobBytes, onSkippedBlob: skipWarner(repo) });
+      const candidates = await scanHistory({ repoDir, maxBlobBytes: deps.maxBlobBytes, onSkippedBlob: skipWarner(repo) });
       const live = await liveTokensIn(candidates);
       for (const { candidate } of live) {
         const commit = await commitIntroducing(repoDir, candidate.blob, ['--all']);
