@@ -63,8 +63,13 @@ test('a token expired by one second is refused and the attempt is audited', asyn
   server.clock.advance(1000);
   assert.equal(failure(await auth(`token ${token}`)), 'bad_credentials');
   server.clock.advance(-7 * DAY);
-  await new Promise((r) => setTimeout(r, 50)); // the audit write is off the request path
-  const events = await server.services.audit.list(server.services.db, { userId: user.id });
+  // The audit write is off the request path: wait for it rather than for a fixed time.
+  let events = await server.services.audit.list(server.services.db, { userId: user.id });
+  const deadline = Date.now() + 5000;
+  while (!events.some((e) => e.action === 'token.expired_use') && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+    events = await server.services.audit.list(server.services.db, { userId: user.id });
+  }
   assert.ok(events.some((e) => e.action === 'token.expired_use'));
 });
 
@@ -115,15 +120,22 @@ test('last use is recorded at most once a minute per token', async () => {
   const { token, id } = await createToken(server, user);
   const lastUsed = async () => (await server.services.tokens.get(user, id)).lastUsedAt;
   await auth(`token ${token}`);
-  await new Promise((r) => setTimeout(r, 50));
-  const first = await lastUsed();
+  let first: string | null = null;
+  for (const deadline = Date.now() + 5000; first === null && Date.now() < deadline; ) {
+    first = await lastUsed();
+    if (first === null) await new Promise((r) => setTimeout(r, 10));
+  }
   assert.ok(first);
   server.clock.advance(30_000);
   await auth(`token ${token}`);
-  await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 100)); // a write, if one were (wrongly) made, has landed by now
   assert.equal(await lastUsed(), first);
   server.clock.advance(31_000);
   await auth(`token ${token}`);
-  await new Promise((r) => setTimeout(r, 50));
-  assert.notEqual(await lastUsed(), first);
+  let later = first;
+  for (const deadline = Date.now() + 5000; later === first && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 10));
+    later = await lastUsed();
+  }
+  assert.notEqual(later, first);
 });
