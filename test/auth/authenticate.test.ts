@@ -132,7 +132,7 @@ test('last use is recorded at most once a minute per token', async () => {
   assert.equal(await lastUsed(), first);
   server.clock.advance(31_000);
   await auth(`token ${token}`);
-  let later = first;
+  let later: string | null = first;
   for (const deadline = Date.now() + 5000; later === first && Date.now() < deadline; ) {
     await new Promise((r) => setTimeout(r, 10));
     later = await lastUsed();
