@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../../domain/auth/actor.js';
-import type { RepoAction } from '../../domain/auth/policy.js';
+import { canRepo, type RepoAction, type RepoPermission } from '../../domain/auth/policy.js';
 import type { Services } from '../../domain/services.js';
 import { createRepoReader } from '../../git/repo-reader.js';
 
@@ -14,6 +14,11 @@ export async function openRepo(services: Services, actor: Actor, owner: string, 
   const access = await services.repos.authorize(actor, owner, name, action);
   const reader = createRepoReader(services.repos.storage.pathOf(access.repo.owner, access.repo.name));
   return { ...access, reader };
+}
+
+/** Whether pages show the repository's settings: the policy's answer, as for the settings routes. */
+export function canAdminister(actor: Actor, repo: { private: boolean }, permission: RepoPermission): boolean {
+  return canRepo(actor, 'admin', { private: repo.private, permission }).allow;
 }
 
 /** `main/docs/a.md` -> the longest ref that exists and the path after it (branch names may hold slashes). */

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isGitgateError } from '../../lib/errors.js';
 import { type Problems, problemsOf } from '../../views/components.js';
 import { BlobPage, NewRepoPage, RepoPage, RepoSettingsPage } from '../../views/repo-pages.js';
-import { isBinary, openRepo, repoParams, splitRefAndPath } from './repo-access.js';
+import { canAdminister, isBinary, openRepo, repoParams, splitRefAndPath } from './repo-access.js';
 import { ensureSudo } from './sudo.js';
 import { field, pageNotFound, type WebKit } from './web-context.js';
 import { actorOf, requireUser } from './web-session.js';
@@ -47,10 +47,11 @@ export async function repoRoutes(app: FastifyInstance, { kit }: { kit: WebKit })
     const { owner, name } = repoParams(request);
     // /OWNER/NAME.git in a browser: the repository page.
     if (refAndPath === null && name.toLowerCase().endsWith('.git') && name.length > 4) return kit.redirect(reply, `/${owner}/${name.slice(0, -4)}`);
-    const { repo, permission, reader } = await openRepo(services, actorOf(request), owner, name);
+    const actor = actorOf(request);
+    const { repo, permission, reader } = await openRepo(services, actor, owner, name);
     if (refAndPath === null && (repo.owner !== owner || repo.name !== name)) return kit.redirect(reply, `/${repo.owner}/${repo.name}`);
     const ctx = kit.context(request, reply, { takeFlash: true });
-    const canAdmin = permission === 'admin';
+    const canAdmin = canAdminister(actor, repo, permission);
     const cloneUrl = cloneUrlOf(repo.owner, repo.name);
     if (await reader.isEmpty()) {
       if (refAndPath !== null) throw pageNotFound();
@@ -83,7 +84,8 @@ export async function repoRoutes(app: FastifyInstance, { kit }: { kit: WebKit })
 
   app.get('/:owner/:repo/blob/*', async (request, reply) => {
     const { owner, name } = repoParams(request);
-    const { repo, permission, reader } = await openRepo(services, actorOf(request), owner, name);
+    const actor = actorOf(request);
+    const { repo, permission, reader } = await openRepo(services, actor, owner, name);
     const target = await splitRefAndPath(reader, (request.params as { '*': string })['*']);
     if (!target || target.path === '') throw pageNotFound();
     const entry = await reader.entry(target.commit, target.path);
@@ -93,7 +95,7 @@ export async function repoRoutes(app: FastifyInstance, { kit }: { kit: WebKit })
       const bytes = await reader.readBlob(entry.sha);
       text = isBinary(bytes) ? null : bytes.toString('utf8');
     }
-    return kit.send(reply, 200, <BlobPage ctx={kit.context(request, reply)} repo={repo} canAdmin={permission === 'admin'} ref={target.ref} path={target.path} text={text} size={entry.size ?? 0} />);
+    return kit.send(reply, 200, <BlobPage ctx={kit.context(request, reply)} repo={repo} canAdmin={canAdminister(actor, repo, permission)} ref={target.ref} path={target.path} text={text} size={entry.size ?? 0} />);
   });
 
   async function settingsPage(request: FastifyRequest, reply: FastifyReply, status = 200, problems: Problems = {}, deleteConfirm = '') {
@@ -107,16 +109,22 @@ export async function repoRoutes(app: FastifyInstance, { kit }: { kit: WebKit })
     );
   }
 
+  /** Every settings form: a signed-in user allowed `action` on the repository in the URL. */
+  async function openSettingsTarget(request: FastifyRequest, action: 'admin' | 'delete') {
+    const { session } = requireUser(request);
+    const { owner, name } = repoParams(request);
+    const actor = actorOf(request);
+    const { repo } = await openRepo(services, actor, owner, name, action);
+    return { session, actor, repo };
+  }
+
   app.get('/:owner/:repo/settings', async (request, reply) => {
     requireUser(request);
     return settingsPage(request, reply);
   });
 
   app.post('/:owner/:repo/settings', async (request, reply) => {
-    const { session } = requireUser(request);
-    const { owner, name } = repoParams(request);
-    const actor = actorOf(request);
-    const { repo } = await openRepo(services, actor, owner, name, 'admin');
+    const { session, actor, repo } = await openSettingsTarget(request, 'admin');
     try {
       await services.repos.update(actor, repo, { description: field(request.body, 'description'), private: field(request.body, 'visibility') === 'private' });
     } catch (error) {
@@ -128,10 +136,7 @@ export async function repoRoutes(app: FastifyInstance, { kit }: { kit: WebKit })
   });
 
   app.post('/:owner/:repo/settings/collaborators', async (request, reply) => {
-    const { session } = requireUser(request);
-    const { owner, name } = repoParams(request);
-    const actor = actorOf(request);
-    const { repo } = await openRepo(services, actor, owner, name, 'admin');
+    const { session, actor, repo } = await openSettingsTarget(request, 'admin');
     const raw = field(request.body, 'permission');
     const permission = raw === 'read' || raw === 'admin' ? raw : 'write';
     try {
@@ -145,20 +150,14 @@ export async function repoRoutes(app: FastifyInstance, { kit }: { kit: WebKit })
   });
 
   app.post('/:owner/:repo/settings/collaborators/remove', async (request, reply) => {
-    const { session } = requireUser(request);
-    const { owner, name } = repoParams(request);
-    const actor = actorOf(request);
-    const { repo } = await openRepo(services, actor, owner, name, 'admin');
+    const { session, actor, repo } = await openSettingsTarget(request, 'admin');
     await services.repos.setCollaborator(actor, repo, field(request.body, 'username'), null);
     kit.flash.set(reply, session, { notice: 'Collaborator removed.' });
     return kit.redirect(reply, `/${repo.owner}/${repo.name}/settings`);
   });
 
   app.post('/:owner/:repo/settings/delete', async (request, reply) => {
-    const { session } = requireUser(request);
-    const { owner, name } = repoParams(request);
-    const actor = actorOf(request);
-    const { repo } = await openRepo(services, actor, owner, name, 'delete');
+    const { session, actor, repo } = await openSettingsTarget(request, 'delete');
     const confirm = field(request.body, 'confirm').trim();
     if (confirm !== repo.fullName) return settingsPage(request, reply, 422, { confirm: `Type ${repo.fullName} to confirm.` }, confirm);
     if (!(await ensureSudo(kit, request, reply, session, `/${repo.owner}/${repo.name}/settings`))) return reply;
