@@ -15,13 +15,22 @@ export function gitEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
   };
 }
 
-export async function runGit(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; maxBuffer?: number } = {}) {
-  const { stdout } = await execFileAsync('git', args, {
+/** Runs git to completion and returns its stdout; `input` is written to its stdin. Rejects with git's stderr on failure. */
+export async function runGit(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; maxBuffer?: number; input?: string | Buffer } = {},
+) {
+  const running = execFileAsync('git', args, {
     cwd: options.cwd,
     env: gitEnv(options.env),
     maxBuffer: options.maxBuffer ?? 16 * 1024 * 1024,
     encoding: 'buffer',
   });
+  // git may exit without reading its stdin (most commands do): that EPIPE is not an error of ours.
+  running.child.stdin?.on('error', () => {});
+  if (options.input !== undefined) running.child.stdin?.end(options.input);
+  else running.child.stdin?.end();
+  const { stdout } = await running;
   return stdout as Buffer;
 }
 

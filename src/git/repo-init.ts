@@ -1,20 +1,8 @@
-import { spawnGit, runGit } from './git-command.js';
+import { runGit } from './git-command.js';
 
 /** Runs git with `input` on stdin and returns its trimmed stdout (for hash-object and mktree). */
-function gitWithInput(dir: string, args: string[], input: string | Buffer, env: Record<string, string> = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawnGit(args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], extraEnv: env });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8').trim());
-      else reject(new Error(`git ${args[0]} failed: ${Buffer.concat(err).toString('utf8').trim()}`));
-    });
-    child.stdin!.end(input);
-  });
+async function gitWithInput(dir: string, args: string[], input: string | Buffer, env: Record<string, string> = {}): Promise<string> {
+  return (await runGit(args, { cwd: dir, env, input })).toString('utf8').trim();
 }
 
 export interface InitialCommit {
