@@ -6,14 +6,24 @@
  * Environment: BENCH_SCALE (1: the full ~20,000-commit repository; 0.1 for a quick check),
  * BENCH_RUNS (5 timed runs per git workload, after one warm-up), BENCH_DURATION (10 s per
  * HTTP load), BENCH_TOKENS (tokens seeded for the large-table rows; 1,000,000 x BENCH_SCALE),
- * BENCH_ONLY (comma list of groups: git, api, postgres), BENCH_CPU_PROF=1 (profile the server
+ * BENCH_ONLY (comma list of groups: git, api, postgres), BENCH_GIT_ONLY (clone, serve, parallel,
+ * fetch, push, lsremote), BENCH_CPU_PROF=1 (profile the server
  * with node --cpu-prof during the API loads; profiles land in bench/.cache/profiles).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { apiReady, GARBAGE_TOKEN, healthUrl, type LoadResult, load, measure, throughputRow, userUrl } from './api-workloads.js';
+import {
+  apiReady,
+  GARBAGE_TOKEN,
+  healthUrl,
+  type LoadResult,
+  load,
+  measure,
+  throughputRow,
+  userUrl,
+} from './api-workloads.js';
 import { benchScale, ensureBenchRepo, installMainHistory } from './gen-repo.js';
 import * as gitWork from './git-workloads.js';
 import { BENCH_USER, type GitgateServer, gitgateEnv, setupGitgate, startGitgate } from './gitgate-process.js';
@@ -32,6 +42,11 @@ async function main() {
   const runs = Math.max(1, Math.round(envNumber('BENCH_RUNS', 5)));
   const tokenCount = Math.round(envNumber('BENCH_TOKENS', 1_000_000 * Math.min(1, scale)));
   const only = new Set((process.env.BENCH_ONLY ?? 'git,api,postgres').split(',').map((s) => s.trim()));
+  const gitOnly = new Set(
+    (process.env.BENCH_GIT_ONLY ?? 'clone,serve,parallel,fetch,push,lsremote')
+      .split(',')
+      .map((s) => s.trim()),
+  );
   const profile = process.env.BENCH_CPU_PROF === '1';
   const work = makeWorkDir();
   const home = path.join(work, 'home');
@@ -42,7 +57,13 @@ async function main() {
   const stopAll = async () => {
     for (const server of servers.splice(0).reverse()) await server.stop().catch(() => {});
   };
-  const guard = async (group: string, workload: string, baseline: string, target: string | null, body: () => Promise<Row[]>) => {
+  const guard = async (
+    group: string,
+    workload: string,
+    baseline: string,
+    target: string | null,
+    body: () => Promise<Row[]>,
+  ) => {
     try {
       rows.push(...(await body()));
     } catch (error) {
@@ -54,7 +75,9 @@ async function main() {
 
   try {
     const repo = await ensureBenchRepo(scale);
-    log(`repository: ${repo.commits} commits, ${repo.files} files, pack ${(repo.mainPackBytes / MB).toFixed(1)} MB (scale ${scale})`);
+    log(
+      `repository: ${repo.commits} commits, ${repo.files} files, pack ${(repo.mainPackBytes / MB).toFixed(1)} MB (scale ${scale})`,
+    );
 
     const dataDir = path.join(work, 'data');
     const env = gitgateEnv();
@@ -106,33 +129,51 @@ async function main() {
       };
       const missing = await gitWork.gitRoutesReady(ctx);
       if (missing) {
-        for (const workload of ['full clone', 'serve full pack (server side)', '8 parallel clones', 'fetch 1 new commit', 'push', 'ls-remote with token vs anonymous']) {
+        for (const workload of [
+          'full clone',
+          'serve full pack (server side)',
+          '8 parallel clones',
+          'fetch 1 new commit',
+          'push',
+          'ls-remote with token vs anonymous',
+        ]) {
           rows.push(notMeasured('git', workload, '', null, missing));
         }
       } else {
-        await guard('git', 'full clone', 'git clone --no-local', '<= 1.05', async () => {
-          const { rows: cloneRows, peakServingRss } = await gitWork.fullClone(ctx);
-          return [
-            ...cloneRows,
-            makeRow({
-              group: 'memory',
-              workload: 'RSS while serving one clone',
-              unit: 'MB',
-              gitgate: peakServingRss / MB,
-              baseline: 80,
-              baselineName: 'limit',
-              target: '< 1.0',
-              extra: { idleRssMb: idleRss / MB, source: 'VmRSS of the Node process sampled every 20 ms' },
-            }),
-          ];
-        });
-        await guard('git', 'serve full pack (server side)', 'git upload-pack', '<= 1.15', () => gitWork.servePack(ctx));
-        await guard('git', '8 parallel clones', '8 local clones', null, async () =>
-          gitWork.parallelClones(ctx, idleRss),
-        );
-        await guard('git', 'fetch 1 new commit', 'git fetch file://', '<= 1.4', () => gitWork.incrementalFetch(ctx));
-        await guard('git', 'push', 'local push', '<= 1.08', () => gitWork.push(ctx));
-        await guard('git', 'ls-remote with token vs anonymous', 'anonymous', null, () => gitWork.lsRemoteAuth(ctx));
+        if (gitOnly.has('clone'))
+          await guard('git', 'full clone', 'git clone --no-local', '<= 1.05', async () => {
+            const { rows: cloneRows, peakServingRss } = await gitWork.fullClone(ctx);
+            return [
+              ...cloneRows,
+              makeRow({
+                group: 'memory',
+                workload: 'RSS while serving one clone',
+                unit: 'MB',
+                gitgate: peakServingRss / MB,
+                baseline: 80,
+                baselineName: 'limit',
+                target: '< 1.0',
+                extra: { idleRssMb: idleRss / MB, source: 'VmRSS of the Node process sampled every 20 ms' },
+              }),
+            ];
+          });
+        if (gitOnly.has('serve'))
+          await guard('git', 'serve full pack (server side)', 'git upload-pack', '<= 1.15', () =>
+            gitWork.servePack(ctx),
+          );
+        if (gitOnly.has('parallel'))
+          await guard('git', '8 parallel clones', '8 local clones', null, async () =>
+            gitWork.parallelClones(ctx, idleRss),
+          );
+        if (gitOnly.has('fetch'))
+          await guard('git', 'fetch 1 new commit', 'git fetch file://', '<= 1.4', () =>
+            gitWork.incrementalFetch(ctx),
+          );
+        if (gitOnly.has('push')) await guard('git', 'push', 'local push', '<= 1.08', () => gitWork.push(ctx));
+        if (gitOnly.has('lsremote'))
+          await guard('git', 'ls-remote with token vs anonymous', 'anonymous', null, () =>
+            gitWork.lsRemoteAuth(ctx),
+          );
       }
       if (nginx) {
         servers.splice(servers.indexOf(nginx), 1);
@@ -147,28 +188,74 @@ async function main() {
       if (missing) {
         rows.push(notMeasured(group, 'GET /api/v3/user, hot token', 'GET /-/health', '>= 0.75', missing));
       } else {
-        const profileArgs = (name: string) => (profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(BENCH_DIR, '.cache', 'profiles'), '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : []);
+        const profileArgs = (name: string) =>
+          profile
+            ? [
+                '--cpu-prof',
+                '--cpu-prof-dir',
+                path.join(BENCH_DIR, '.cache', 'profiles'),
+                '--cpu-prof-name',
+                `${name}-${Date.now()}.cpuprofile`,
+              ]
+            : [];
         const auth = { authorization: `token ${setup.token}` };
         if (profile) {
           await stop(gitgate);
           gitgate = await start({}, profileArgs('small-table'));
         }
         const health = await measure('GET /-/health', (seconds) => load(healthUrl(gitgate.url), { seconds }));
-        const valid = await measure('GET /api/v3/user, one token', (seconds) => load(userUrl(gitgate.url), { headers: auth, seconds }));
+        const valid = await measure('GET /api/v3/user, one token', (seconds) =>
+          load(userUrl(gitgate.url), { headers: auth, seconds }),
+        );
         const throttled = await measure('garbage token, default throttle', (seconds) =>
           load(userUrl(gitgate.url), { headers: { authorization: `token ${GARBAGE_TOKEN}` }, seconds }),
         );
         await stop(gitgate);
         // The refusal itself (401 after the checksum), not the throttle's 429 that follows 10 failures.
         const open = await start({ GITGATE_AUTH_THROTTLE: 'off' }, profileArgs('garbage'));
-        const garbage = await measure('garbage token, throttle off', (seconds) => load(userUrl(open.url), { headers: { authorization: `token ${GARBAGE_TOKEN}` }, seconds }));
+        const garbage = await measure('garbage token, throttle off', (seconds) =>
+          load(userUrl(open.url), { headers: { authorization: `token ${GARBAGE_TOKEN}` }, seconds }),
+        );
         await stop(open);
 
         rows.push(
-          makeRow({ group, workload: 'GET /-/health (ceiling, no auth)', unit: 'req/s', gitgate: health.rps, baseline: null, baselineName: '', target: null, extra: { health } }),
-          throughputRow(group, 'GET /api/v3/user, hot token, 1 token in table', valid, '200', health, 'health', '>= 0.75'),
-          throughputRow(group, 'garbage token refused (401, throttle off)', garbage, '401', valid, 'valid token', '>= 1.0'),
-          throughputRow(group, 'garbage token, default throttle (429s)', throttled, '429', valid, 'valid token', null),
+          makeRow({
+            group,
+            workload: 'GET /-/health (ceiling, no auth)',
+            unit: 'req/s',
+            gitgate: health.rps,
+            baseline: null,
+            baselineName: '',
+            target: null,
+            extra: { health },
+          }),
+          throughputRow(
+            group,
+            'GET /api/v3/user, hot token, 1 token in table',
+            valid,
+            '200',
+            health,
+            'health',
+            '>= 0.75',
+          ),
+          throughputRow(
+            group,
+            'garbage token refused (401, throttle off)',
+            garbage,
+            '401',
+            valid,
+            'valid token',
+            '>= 1.0',
+          ),
+          throughputRow(
+            group,
+            'garbage token, default throttle (429s)',
+            throttled,
+            '429',
+            valid,
+            'valid token',
+            null,
+          ),
         );
 
         log(`seeding ${tokenCount} tokens in one transaction...`);
@@ -178,15 +265,45 @@ async function main() {
         log(`seeded in ${(seedMs / 1000).toFixed(1)} s`);
         gitgate = await start({}, profileArgs('large-table'));
         const label = tokenCount === 1_000_000 ? '1,000,000' : tokenCount.toLocaleString('en-US');
-        const health2 = await measure('GET /-/health (large table)', (seconds) => load(healthUrl(gitgate.url), { seconds }));
-        const hotLarge = await measure(`GET /api/v3/user, hot token, ${label} tokens`, (seconds) => load(userUrl(gitgate.url), { headers: auth, seconds }));
+        const health2 = await measure('GET /-/health (large table)', (seconds) =>
+          load(healthUrl(gitgate.url), { seconds }),
+        );
+        const hotLarge = await measure(`GET /api/v3/user, hot token, ${label} tokens`, (seconds) =>
+          load(userUrl(gitgate.url), { headers: auth, seconds }),
+        );
         // Tokens in random order, so consecutive lookups land on unrelated pages of the index.
         const shuffled = shuffle(seeded);
-        const cold = await measure(`GET /api/v3/user, cold lookups over ${label} tokens`, (seconds) => load(userUrl(gitgate.url), { rotate: shuffled, seconds }));
+        const cold = await measure(`GET /api/v3/user, cold lookups over ${label} tokens`, (seconds) =>
+          load(userUrl(gitgate.url), { rotate: shuffled, seconds }),
+        );
         rows.push(
-          throughputRow(group, `GET /api/v3/user, hot token, ${label} tokens in table`, hotLarge, '200', health2, 'health', '>= 0.75'),
-          throughputRow(group, `hot token: ${label} tokens vs 1 token in table`, hotLarge, '200', valid, '1-token table', '>= 0.9'),
-          throughputRow(group, `GET /api/v3/user, each request a different token of ${label}`, cold, '200', health2, 'health', '>= 0.35'),
+          throughputRow(
+            group,
+            `GET /api/v3/user, hot token, ${label} tokens in table`,
+            hotLarge,
+            '200',
+            health2,
+            'health',
+            '>= 0.75',
+          ),
+          throughputRow(
+            group,
+            `hot token: ${label} tokens vs 1 token in table`,
+            hotLarge,
+            '200',
+            valid,
+            '1-token table',
+            '>= 0.9',
+          ),
+          throughputRow(
+            group,
+            `GET /api/v3/user, each request a different token of ${label}`,
+            cold,
+            '200',
+            health2,
+            'health',
+            '>= 0.35',
+          ),
         );
         rows[rows.length - 1]!.extra = { ...rows[rows.length - 1]!.extra, seedMs, tokens: tokenCount };
         if (profile) await stop(gitgate);
@@ -211,13 +328,25 @@ async function main() {
   facts.loadAverageAtEnd = os.loadavg();
   const [load1] = facts.loadAverageAtStart as number[];
   if (load1! > (facts.cores as number)) {
-    notes.push(`the machine was busy (load average ${load1!.toFixed(1)} on ${facts.cores} cores at start): ratios are noisy, rerun on a quiet machine`);
+    notes.push(
+      `the machine was busy (load average ${load1!.toFixed(1)} on ${facts.cores} cores at start): ratios are noisy, rerun on a quiet machine`,
+    );
   }
   const table = formatTable(rows);
-  process.stdout.write(`\nGitgate bench (scale ${scale}, ${runs} runs per git workload, ${facts.cores} cores, Node ${facts.node}, ${facts.git})\n\n`);
+  process.stdout.write(
+    `\nGitgate bench (scale ${scale}, ${runs} runs per git workload, ${facts.cores} cores, Node ${facts.node}, ${facts.git})\n\n`,
+  );
   process.stdout.write(table);
   for (const note of notes) process.stdout.write(`note: ${note}\n`);
-  const results = { startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), scale, runs, machine: facts, rows, notes };
+  const results = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    scale,
+    runs,
+    machine: facts,
+    rows,
+    notes,
+  };
   fs.writeFileSync(path.join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\nwrote bench/results.json\n`);
 }
