@@ -36,8 +36,17 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     config,
     clock: options.clock ?? systemClock,
     secretKey,
+    changeStamp: database.changeStamp,
     scanInBackground: options.scanInBackground,
     warn: options.warn,
   });
-  return { config, database, services, close: () => database.close() };
+  return {
+    config,
+    database,
+    services,
+    async close() {
+      await services.tokens.flushLastUsed();
+      await database.close();
+    },
+  };
 }

@@ -15,9 +15,9 @@ import type { Database } from './schema.js';
 export function compiledOnce<Args extends readonly unknown[], Row>(
   db: Kysely<Database>,
   build: (...placeholders: Args) => Compilable<Row>,
-): (...args: Args) => Promise<Row[]> {
+): CompiledOnce<Args, Row> {
   let compiled: { sql: string; slots: number[] } | null = null;
-  return async (...args: Args): Promise<Row[]> => {
+  const runOn = (executor: Kysely<Database>) => async (...args: Args): Promise<Row[]> => {
     if (!compiled) {
       const placeholders = args.map(
         (_, index) => `\u0000gitgate-placeholder-${index}\u0000`,
@@ -31,7 +31,7 @@ export function compiledOnce<Args extends readonly unknown[], Row>(
       compiled = { sql: query.sql, slots };
     }
     const { sql, slots } = compiled;
-    const result = await db.executeQuery<Row>(
+    const result = await executor.executeQuery<Row>(
       CompiledQuery.raw(
         sql,
         slots.map((slot) => args[slot]),
@@ -39,4 +39,10 @@ export function compiledOnce<Args extends readonly unknown[], Row>(
     );
     return result.rows;
   };
+  return Object.assign(runOn(db), { on: runOn });
 }
+
+/** Runs the query with its values; `.on(trx)` runs it inside a transaction instead. */
+export type CompiledOnce<Args extends readonly unknown[], Row> = ((...args: Args) => Promise<Row[]>) & {
+  on(executor: Kysely<Database>): (...args: Args) => Promise<Row[]>;
+};

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Dialect } from '../db/open-database.js';
+import type { ChangeStamp } from '../db/read-cache.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../lib/clock.js';
 import { createRepoStorage } from '../git/repo-storage.js';
@@ -23,6 +24,8 @@ export interface ServiceDeps {
   config: Config;
   clock: Clock;
   secretKey: Buffer;
+  /** SQLite's change stamp (see read-cache.ts); hot lookups are then served from memory. */
+  changeStamp?: ChangeStamp | null;
   /** The server scans a repository made public in the background; the CLI waits for the scan. */
   scanInBackground?: boolean;
   warn?: (message: string, data: Record<string, unknown>) => void;
@@ -41,6 +44,7 @@ export function createServices(deps: ServiceDeps) {
     audit,
     secretKey,
     maxLifetimeDays: config.tokenMaxLifetimeDays,
+    changeStamp: deps.changeStamp,
     // Mail goes out after the commit, off the caller's path: a slow mail server never blocks a token.
     onIssued: (owner, info, regenerated) => {
       notices.tokenIssued(owner, info, regenerated).catch(() => {});
@@ -71,6 +75,7 @@ export function createServices(deps: ServiceDeps) {
     clock,
     audit,
     storage,
+    changeStamp: deps.changeStamp,
     // A repository made public is scanned once; live tokens found in its history are revoked.
     onMadePublic: async (repo) => {
       const scan = leaks.revokeExposedTokens(repo, storage.pathOf(repo.owner, repo.name));

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import type { AuthResult } from '../../src/domain/auth/authenticate.js';
 import { parseAuthorization } from '../../src/domain/auth/credentials.js';
 import { DAY } from '../../src/lib/clock.js';
+import { runGitgate } from '../helpers/cli.js';
 import { createToken, createUser, startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -40,9 +41,10 @@ test('empty, wrong-scheme, bad-base64 and non-ASCII credentials are refused, nev
   }
 });
 
-test('a deleted token is refused like an unknown one', async () => {
+test('a deleted token is refused like an unknown one, on the very next request after being used', async () => {
   const user = await createUser(server);
   const { token, id } = await createToken(server, user);
+  assert.equal(failure(await auth(`token ${token}`)), 'ok');
   await server.services.tokens.delete(user, id, 'cli');
   assert.equal(failure(await auth(`token ${token}`)), 'bad_credentials');
 });
@@ -50,6 +52,7 @@ test('a deleted token is refused like an unknown one', async () => {
 test('a regenerated token kills the old secret at once and the new one works', async () => {
   const user = await createUser(server);
   const { token, id } = await createToken(server, user, { scopes: ['repo'] });
+  assert.equal(failure(await auth(`token ${token}`)), 'ok');
   const regenerated = await server.services.tokens.regenerate(user, id, { kind: 'days', days: 7 }, 'cli');
   assert.equal(failure(await auth(`token ${token}`)), 'bad_credentials');
   assert.equal(failure(await auth(`token ${regenerated.token}`)), 'ok');
@@ -76,10 +79,31 @@ test('a token expired by one second is refused and the attempt is audited', asyn
 test('a suspended user is refused as suspended, and works again once unsuspended', async () => {
   const user = await createUser(server);
   const { token } = await createToken(server, user);
+  assert.equal(failure(await auth(`token ${token}`)), 'ok');
   await server.services.accounts.suspend(user.login, 'cli');
   assert.equal(failure(await auth(`token ${token}`)), 'suspended');
   await server.services.accounts.unsuspend(user.login, 'cli');
   assert.equal(failure(await auth(`token ${token}`)), 'ok');
+});
+
+test('a token revoked or a user suspended by another process (the CLI) is refused on the next request', async () => {
+  if (server.runtime.database.dialect !== 'sqlite') return; // the CLI writes the server's SQLite file
+  const cli = (args: string[]) => runGitgate([...args, '--data', server.dataDir], { env: { GITGATE_SECRET_KEY: undefined } });
+  const user = await createUser(server);
+  const revoked = await createToken(server, user);
+  const kept = await createToken(server, user);
+  for (const t of [revoked, kept]) assert.equal(failure(await auth(`token ${t.token}`)), 'ok');
+  // Last-used writes land first, then both tokens are read again: nothing of this process writes
+  // after that, so only the other process's commit can tell the server its memory is stale.
+  await server.services.tokens.flushLastUsed();
+  for (const t of [revoked, kept]) assert.equal(failure(await auth(`token ${t.token}`)), 'ok');
+  const revoke = await cli(['token', 'revoke', String(revoked.id)]);
+  assert.equal(revoke.code, 0, revoke.stderr);
+  assert.equal(failure(await auth(`token ${revoked.token}`)), 'bad_credentials');
+  assert.equal(failure(await auth(`token ${kept.token}`)), 'ok');
+  const suspend = await cli(['user', 'suspend', user.login]);
+  assert.equal(suspend.code, 0, suspend.stderr);
+  assert.equal(failure(await auth(`token ${kept.token}`)), 'suspended');
 });
 
 test('password authentication is off by default and says so', async () => {

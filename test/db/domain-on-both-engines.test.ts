@@ -58,16 +58,19 @@ engineTest('creates, resolves, regenerates and deletes tokens, touching last use
 
   // last_used: written on first use, not again within a minute, again after it.
   assert.ok(live.status === 'live');
-  await tokens.touchLastUsed(live.token, '127.0.0.1', 'test-agent');
+  tokens.touchLastUsed(live.token, '127.0.0.1', 'test-agent');
+  await tokens.flushLastUsed();
   const first = (await tokens.get(user, issued.info.id)).lastUsedAt;
   assert.ok(first);
   clock.advance(30_000);
-  await tokens.store.touchLastUsed(issued.info.id, new Date(clock.now()).toISOString(), new Date(clock.now().getTime() - MINUTE).toISOString(), '10.0.0.1', null);
+  const at = new Date(clock.now());
+  await tokens.store.touchLastUsed([{ tokenId: issued.info.id, at: at.toISOString(), notBefore: new Date(at.getTime() - MINUTE).toISOString(), ip: '10.0.0.1', userAgent: null }]);
   assert.equal((await tokens.get(user, issued.info.id)).lastUsedAt, first, 'a second touch within a minute changes nothing');
   clock.advance(MINUTE);
   const again = await tokens.resolve(issued.token);
   assert.ok(again.status === 'live');
-  await tokens.touchLastUsed(again.token, '10.0.0.2', null);
+  tokens.touchLastUsed(again.token, '10.0.0.2', null);
+  await tokens.flushLastUsed();
   const second = await tokens.get(user, issued.info.id);
   assert.notEqual(second.lastUsedAt, first);
   assert.equal(second.lastUsedIp, '10.0.0.2');

@@ -58,7 +58,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       return refuseToken(ctx, 'expired_token');
     }
     if (resolved.user.suspended_at !== null) return refuseToken(ctx, 'suspended_user', { reason: 'suspended' });
-    tokens.touchLastUsed(resolved.token, ctx.ip, ctx.userAgent).catch(() => {});
+    tokens.touchLastUsed(resolved.token, ctx.ip, ctx.userAgent);
     const scopes = parseStoredScopes(resolved.token.scopes);
     return {
       ok: true,

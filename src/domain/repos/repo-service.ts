@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ChangeStamp } from '../../db/read-cache.js';
 import { isUniqueViolation } from '../../db/open-database.js';
 import type { Database } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
@@ -31,10 +32,11 @@ export function createRepoService(deps: {
   clock: Clock;
   audit: AuditLog;
   storage: RepoStorage;
+  changeStamp?: ChangeStamp | null;
   onMadePublic?: (repo: Repo) => Promise<void>;
 }) {
   const { db, clock, audit, storage } = deps;
-  const store = createRepoStore(db);
+  const store = createRepoStore(db, deps.changeStamp ?? null);
   const users = createUserStore(db);
 
   async function permissionFor(caller: Caller, repo: Repo): Promise<RepoPermission> {

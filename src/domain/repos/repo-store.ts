@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { compiledOnce } from '../../db/compiled-once.js';
+import { type ChangeStamp, createReadCache } from '../../db/read-cache.js';
 import type { Database } from '../../db/schema.js';
 import type { RepoPermission } from '../auth/policy.js';
 
@@ -19,7 +20,10 @@ export interface Repo {
 }
 
 /** SQL for repositories, their collaborators and old names. */
-export function createRepoStore(db: Kysely<Database>) {
+export function createRepoStore(db: Kysely<Database>, changeStamp: ChangeStamp | null = null) {
+  // GET /api/v3/user counts the caller's repositories on every call: answered from memory while
+  // the database is unchanged (see createReadCache).
+  const counts = createReadCache<number, { publicRepos: number; privateRepos: number }>(changeStamp);
   const base = () =>
     db
       .selectFrom('repos as r')
@@ -91,10 +95,12 @@ export function createRepoStore(db: Kysely<Database>) {
       return rows.map(toRepo);
     },
     /** How many public and private repositories an account owns, in one aggregate query. */
-    async countByOwner(ownerId: number): Promise<{ publicRepos: number; privateRepos: number }> {
-      const rows = await countsByOwner(ownerId);
-      const count = (flag: number) => Number(rows.find((r) => r.private === flag)?.n ?? 0);
-      return { publicRepos: count(0), privateRepos: count(1) };
+    countByOwner(ownerId: number): Promise<{ publicRepos: number; privateRepos: number }> {
+      return counts(ownerId, async () => {
+        const rows = await countsByOwner(ownerId);
+        const count = (flag: number) => Number(rows.find((r) => r.private === flag)?.n ?? 0);
+        return { publicRepos: count(0), privateRepos: count(1) };
+      });
     },
     async listAll(): Promise<Repo[]> {
       return (await base().orderBy('o.lower_login').orderBy('r.lower_name').execute()).map(toRepo);

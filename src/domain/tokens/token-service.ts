@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../db/open-database.js';
+import type { ChangeStamp } from '../../db/read-cache.js';
 import type { AccessTokenRow, Database } from '../../db/schema.js';
 import { type Clock, DAY, MINUTE } from '../../lib/clock.js';
 import { hmacSha256 } from '../../lib/crypto.js';
@@ -8,6 +9,7 @@ import { toDbTime } from '../../lib/time.js';
 import type { User } from '../accounts/user-store.js';
 import type { AuditActor, AuditLog } from '../audit/audit-log.js';
 import { DEFAULT_EXPIRATION, type ExpirationChoice, isTokenExpired, resolveExpiration } from './expiration.js';
+import { createLastUsedRecorder } from './last-used.js';
 import { normalizeScopes } from './scopes.js';
 import { generateToken, isWellFormedToken, lastFourOf } from './token-format.js';
 import { createTokenStore, type TokenInfo, toTokenInfo } from './token-store.js';
@@ -18,6 +20,8 @@ export interface TokenServiceDeps {
   audit: AuditLog;
   secretKey: Buffer;
   maxLifetimeDays: number | null;
+  /** SQLite's change stamp: token lookups are then answered from memory while nothing changed. */
+  changeStamp?: ChangeStamp | null;
   /** Called after a token is created or regenerated (the owner is told by email). */
   onIssued?: (owner: User, info: TokenInfo, regenerated: boolean) => void;
 }
@@ -45,7 +49,8 @@ function validateNote(note: string): string {
 
 export function createTokenService(deps: TokenServiceDeps) {
   const { db, clock, audit, secretKey, maxLifetimeDays } = deps;
-  const store = createTokenStore(db);
+  const store = createTokenStore(db, deps.changeStamp ?? null);
+  const lastUsed = createLastUsedRecorder((uses) => store.touchLastUsed(uses));
   const digestOf = (token: string) => hmacSha256(secretKey, token).toString('hex');
   const noteTaken = (note: string) => conflict('note_taken', 'note', `Note has already been taken: you have a token named "${note}".`);
 
@@ -222,12 +227,17 @@ export function createTokenService(deps: TokenServiceDeps) {
       return { status: 'live' as const, ...found };
     },
 
-    /** Off the critical path: callers do not await it; at most one write a minute per token. */
-    touchLastUsed(row: AccessTokenRow, ip: string | null, userAgent: string | null): Promise<void> {
+    /** Queued, never awaited by a request: written in batches, at most once a minute per token. */
+    touchLastUsed(row: Readonly<AccessTokenRow>, ip: string | null, userAgent: string | null): void {
       const now = clock.now();
       const notBefore = toDbTime(new Date(now.getTime() - MINUTE));
-      if (row.last_used_at !== null && row.last_used_at >= notBefore) return Promise.resolve();
-      return store.touchLastUsed(row.id, toDbTime(now), notBefore, ip, userAgent);
+      if (row.last_used_at !== null && row.last_used_at >= notBefore) return;
+      lastUsed.record({ tokenId: row.id, at: toDbTime(now), notBefore, ip, userAgent });
+    },
+
+    /** Writes the queued last-used times now (before shutdown; tests that read them). */
+    flushLastUsed(): Promise<void> {
+      return lastUsed.flush();
     },
 
     /** For the revoke-by-secret API and leak handling: deletes a live token given its secret. */

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { compiledOnce } from '../../db/compiled-once.js';
+import { type ChangeStamp, createReadCache } from '../../db/read-cache.js';
 import type { AccessTokenRow, Database, UserRow } from '../../db/schema.js';
 import { parseStoredScopes } from './scopes.js';
 
@@ -34,8 +35,28 @@ export function toTokenInfo(row: AccessTokenRow): TokenInfo {
   };
 }
 
-/** SQL for access tokens. Lookups go through the unique digest index: cost does not grow with the table. */
-export function createTokenStore(db: Kysely<Database>) {
+/** One use of a token, as the last-used columns record it. */
+export interface LastUse {
+  tokenId: number;
+  at: string;
+  /** The previous use is overwritten only when older than this (once a minute). */
+  notBefore: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface TokenWithOwner {
+  readonly token: Readonly<AccessTokenRow>;
+  readonly user: Readonly<UserRow>;
+}
+
+/**
+ * SQL for access tokens. Lookups go through the unique digest index: cost does not grow with the
+ * table. With a change stamp (SQLite), a lookup is answered from memory while the database is
+ * unchanged since it was read (see createReadCache): revoking, suspending or any other write empties it.
+ */
+export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp | null = null) {
+  const lookups = createReadCache<string, TokenWithOwner | null>(changeStamp);
   // Compiled once: this lookup runs on every authenticated request (see compiledOnce).
   const byDigest = compiledOnce(db, (digest: string) =>
     db
@@ -57,8 +78,8 @@ export function createTokenStore(db: Kysely<Database>) {
       ])
       .where('t.digest', '=', digest),
   );
-  // Compiled once too: a token's first use each minute writes it, so every request of the cold
-  // lookups (a different token each time) runs it.
+  // Compiled once too: a token's first use each minute writes it, so the cold lookups (a different
+  // token each request) run it once per request.
   const touchById = compiledOnce(db, (at: string, ip: string | null, userAgent: string | null, id: number, notBefore: string) =>
     db
       .updateTable('access_tokens')
@@ -66,48 +87,53 @@ export function createTokenStore(db: Kysely<Database>) {
       .where('id', '=', id)
       .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', notBefore)])),
   );
+
+  async function readByDigest(digest: string): Promise<TokenWithOwner | null> {
+    const [row] = await byDigest(digest);
+    if (!row) return null;
+    // Field by field rather than `const { u_type, ..., ...token } = row`: on Node 20 a rest
+    // destructuring of a 26-column row takes V8's slow path, ~5% of an authenticated request.
+    const token: AccessTokenRow = {
+      id: row.id,
+      user_id: row.user_id,
+      note: row.note,
+      digest: row.digest,
+      last_four: row.last_four,
+      scopes: row.scopes,
+      created_at: row.created_at,
+      expires_at: row.expires_at,
+      last_used_at: row.last_used_at,
+      last_used_ip: row.last_used_ip,
+      last_used_user_agent: row.last_used_user_agent,
+      regenerated_at: row.regenerated_at,
+      notice_7d_at: row.notice_7d_at,
+      notice_1d_at: row.notice_1d_at,
+      notice_expired_at: row.notice_expired_at,
+    };
+    return {
+      token,
+      user: {
+        id: token.user_id,
+        type: row.u_type,
+        login: row.u_login,
+        lower_login: row.u_lower_login,
+        email: row.u_email,
+        lower_email: row.u_lower_email,
+        name: row.u_name,
+        password_hash: null,
+        site_admin: row.u_site_admin,
+        suspended_at: row.u_suspended_at,
+        notify_token_expiry: row.u_notify_token_expiry,
+        created_at: row.u_created_at,
+        updated_at: row.u_updated_at,
+      },
+    };
+  }
+
   return {
     /** The token and its owner in one query: the hot path of every authenticated request. */
-    async findByDigest(digest: string): Promise<{ token: AccessTokenRow; user: UserRow } | null> {
-      const [row] = await byDigest(digest);
-      if (!row) return null;
-      // Field by field rather than `const { u_type, ..., ...token } = row`: on Node 20 a rest
-      // destructuring of a 26-column row takes V8's slow path, ~5% of an authenticated request.
-      const token: AccessTokenRow = {
-        id: row.id,
-        user_id: row.user_id,
-        note: row.note,
-        digest: row.digest,
-        last_four: row.last_four,
-        scopes: row.scopes,
-        created_at: row.created_at,
-        expires_at: row.expires_at,
-        last_used_at: row.last_used_at,
-        last_used_ip: row.last_used_ip,
-        last_used_user_agent: row.last_used_user_agent,
-        regenerated_at: row.regenerated_at,
-        notice_7d_at: row.notice_7d_at,
-        notice_1d_at: row.notice_1d_at,
-        notice_expired_at: row.notice_expired_at,
-      };
-      return {
-        token,
-        user: {
-          id: token.user_id,
-          type: row.u_type,
-          login: row.u_login,
-          lower_login: row.u_lower_login,
-          email: row.u_email,
-          lower_email: row.u_lower_email,
-          name: row.u_name,
-          password_hash: null,
-          site_admin: row.u_site_admin,
-          suspended_at: row.u_suspended_at,
-          notify_token_expiry: row.u_notify_token_expiry,
-          created_at: row.u_created_at,
-          updated_at: row.u_updated_at,
-        },
-      };
+    findByDigest(digest: string): Promise<TokenWithOwner | null> {
+      return lookups(digest, () => readByDigest(digest));
     },
     async findById(id: number): Promise<AccessTokenRow | null> {
       return (await db.selectFrom('access_tokens').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
@@ -141,9 +167,15 @@ export function createTokenStore(db: Kysely<Database>) {
         .execute();
       return rows.map((row) => ({ ...toTokenInfo(row), login: row.login }));
     },
-    /** Records use at most once a minute per token; the condition makes it once across instances too. */
-    async touchLastUsed(id: number, at: string, notBefore: string, ip: string | null, userAgent: string | null): Promise<void> {
-      await touchById(at, ip, userAgent?.slice(0, 255) ?? null, id, notBefore);
+    /**
+     * Records uses in one transaction. Each row is written at most once a minute (`notBefore`); the
+     * condition makes it once across instances too.
+     */
+    async touchLastUsed(uses: readonly LastUse[]): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const touch = touchById.on(trx);
+        for (const use of uses) await touch(use.at, use.ip, use.userAgent?.slice(0, 255) ?? null, use.tokenId, use.notBefore);
+      });
     },
   };
 }

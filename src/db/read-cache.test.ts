@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createReadCache } from './read-cache.js';
+
+function counter() {
+  let version = 0;
+  return { stamp: () => String(version), write: () => void version++ };
+}
+
+test('a value is read once while the database is unchanged, and again after any write', async () => {
+  const db = counter();
+  const cached = createReadCache<string, number>(db.stamp);
+  let reads = 0;
+  const load = async () => ++reads;
+  assert.equal(await cached('a', load), 1);
+  assert.equal(await cached('a', load), 1);
+  db.write();
+  assert.equal(await cached('a', load), 2);
+});
+
+test('a value read while a write landed is returned but not kept', async () => {
+  const db = counter();
+  const cached = createReadCache<string, string>(db.stamp);
+  assert.equal(
+    await cached('a', async () => {
+      db.write();
+      return 'read during a write';
+    }),
+    'read during a write',
+  );
+  assert.equal(await cached('a', async () => 'read again'), 'read again');
+});
+
+test('without a change stamp (PostgreSQL) nothing is cached', async () => {
+  const cached = createReadCache<string, number>(null);
+  let reads = 0;
+  await cached('a', async () => ++reads);
+  assert.equal(await cached('a', async () => ++reads), 2);
+});
+
+test('the cache holds at most its bound, dropping the oldest entry', async () => {
+  const db = counter();
+  const cached = createReadCache<number, number>(db.stamp, 2);
+  for (const key of [1, 2, 3]) await cached(key, async () => key);
+  assert.equal(await cached(1, async () => -1), -1, 'the oldest was dropped');
+  assert.equal(await cached(3, async () => -3), 3, 'the newest was kept');
+});
