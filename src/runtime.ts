@@ -45,7 +45,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     database,
     services,
     async close() {
-      await services.tokens.flushLastUsed();
+      await services.flushPendingWrites();
       await database.close();
     },
   };

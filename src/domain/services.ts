@@ -97,6 +97,11 @@ export function createServices(deps: ServiceDeps) {
     repos,
     leaks,
     orgs: createOrgService({ db, clock, audit }),
+    /** Writes what is queued behind requests (last-used times, failure counts): before closing the database. */
+    async flushPendingWrites(): Promise<void> {
+      await tokens.flushLastUsed();
+      await audit.flush();
+    },
   };
 }
 

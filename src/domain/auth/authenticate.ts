@@ -5,6 +5,7 @@ import { toUser } from '../accounts/user-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { expandScopes, parseStoredScopes } from '../tokens/scopes.js';
 import type { TokenService } from '../tokens/token-service.js';
+import type { TokenWithOwner } from '../tokens/token-store.js';
 import { ANONYMOUS, type Actor } from './actor.js';
 import type { Credential } from './credentials.js';
 import type { createInvalidTokenThrottle, createPasswordThrottle } from './throttle.js';
@@ -41,7 +42,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     const over = invalidTokens.recordFailure(ctx.ip);
     if (over) return { ok: false, failure: { reason: 'throttled', retryAfterSeconds: invalidTokens.retryAfter(ctx.ip) } };
     // Aggregated per IP per minute, and written off the request's path.
-    audit.recordAuthFailure(db, ctx.ip, reason).catch(() => {});
+    audit.recordAuthFailure(db, ctx.ip, reason);
     return { ok: false, failure };
   };
 
@@ -59,17 +60,26 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     }
     if (resolved.user.suspended_at !== null) return refuseToken(ctx, 'suspended_user', { reason: 'suspended' });
     tokens.touchLastUsed(resolved.token, ctx.ip, ctx.userAgent);
-    const scopes = parseStoredScopes(resolved.token.scopes);
-    return {
-      ok: true,
-      actor: {
+    return { ok: true, actor: actorFor(resolved) };
+  }
+
+  // A lookup answered from memory returns the same rows each time (see createReadCache): the actor
+  // derived from them (user, scopes and their expansion) is then built once, not per request.
+  const actors = new WeakMap<TokenWithOwner['token'], Actor>();
+  function actorFor(found: TokenWithOwner): Actor {
+    let actor = actors.get(found.token);
+    if (!actor) {
+      const scopes = parseStoredScopes(found.token.scopes);
+      actor = {
         kind: 'user',
-        user: toUser(resolved.user),
+        user: toUser(found.user),
         via: 'token',
-        token: { id: resolved.token.id, note: resolved.token.note, scopes, expiresAt: resolved.token.expires_at },
+        token: { id: found.token.id, note: found.token.note, scopes, expiresAt: found.token.expires_at },
         granted: expandScopes(scopes),
-      },
-    };
+      };
+      actors.set(found.token, actor);
+    }
+    return actor;
   }
 
   async function authenticatePassword(login: string, password: string, ctx: RequestContext): Promise<AuthResult> {
@@ -79,7 +89,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     const user = await accounts.verifyPassword(login, password);
     if (!user) {
       await passwords.recordFailure(ctx.ip, login);
-      audit.recordAuthFailure(db, ctx.ip, 'bad_password').catch(() => {});
+      audit.recordAuthFailure(db, ctx.ip, 'bad_password');
       return { ok: false, failure: { reason: 'bad_credentials' } };
     }
     if (user.suspendedAt !== null) return { ok: false, failure: { reason: 'suspended' } };

@@ -4,15 +4,15 @@ import type { ChangeStamp } from '../../db/read-cache.js';
 import type { AccessTokenRow, Database } from '../../db/schema.js';
 import { type Clock, DAY, MINUTE } from '../../lib/clock.js';
 import { hmacSha256 } from '../../lib/crypto.js';
+import { createWriteBehind } from '../../lib/write-behind.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { toDbTime } from '../../lib/time.js';
 import type { User } from '../accounts/user-store.js';
 import type { AuditActor, AuditLog } from '../audit/audit-log.js';
 import { DEFAULT_EXPIRATION, type ExpirationChoice, isTokenExpired, resolveExpiration } from './expiration.js';
-import { createLastUsedRecorder } from './last-used.js';
 import { normalizeScopes } from './scopes.js';
 import { generateToken, isWellFormedToken, lastFourOf } from './token-format.js';
-import { createTokenStore, type TokenInfo, toTokenInfo } from './token-store.js';
+import { createTokenStore, type LastUse, type TokenInfo, toTokenInfo } from './token-store.js';
 
 export interface TokenServiceDeps {
   db: Kysely<Database>;
@@ -50,7 +50,8 @@ function validateNote(note: string): string {
 export function createTokenService(deps: TokenServiceDeps) {
   const { db, clock, audit, secretKey, maxLifetimeDays } = deps;
   const store = createTokenStore(db, deps.changeStamp ?? null);
-  const lastUsed = createLastUsedRecorder((uses) => store.touchLastUsed(uses));
+  // A token's use is shown to its owner, not awaited by the request: written in batches.
+  const lastUsed = createWriteBehind<number, LastUse>({ write: (uses) => store.touchLastUsed(uses) });
   const digestOf = (token: string) => hmacSha256(secretKey, token).toString('hex');
   const noteTaken = (note: string) => conflict('note_taken', 'note', `Note has already been taken: you have a token named "${note}".`);
 
@@ -232,7 +233,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       const now = clock.now();
       const notBefore = toDbTime(new Date(now.getTime() - MINUTE));
       if (row.last_used_at !== null && row.last_used_at >= notBefore) return;
-      lastUsed.record({ tokenId: row.id, at: toDbTime(now), notBefore, ip, userAgent });
+      lastUsed.add(row.id, { tokenId: row.id, at: toDbTime(now), notBefore, ip, userAgent });
     },
 
     /** Writes the queued last-used times now (before shutdown; tests that read them). */
