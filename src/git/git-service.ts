@@ -1,4 +1,6 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcess, ChildProcessByStdio, ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 import { spawnGit } from './git-command.js';
 
 /** The two services of Git's smart protocol; the dumb protocol is not offered. */
@@ -52,7 +54,7 @@ export function spawnGitService(options: GitServiceOptions): ChildProcessWithout
  * Ends a git process that is no longer wanted (its client went away). SIGTERM first so git removes
  * its lock files; SIGKILL if it has not gone after `graceMs`. Node reaps the child: no zombie.
  */
-export function stopGitProcess(child: ChildProcessWithoutNullStreams, graceMs = 5000): void {
+export function stopGitProcess(child: ChildProcess, graceMs = 5000): void {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const timer = setTimeout(() => {
@@ -60,4 +62,31 @@ export function stopGitProcess(child: ChildProcessWithoutNullStreams, graceMs = 
   }, graceMs);
   timer.unref();
   child.once('exit', () => clearTimeout(timer));
+}
+
+/** The libuv handle method Node uses for its own stdio; absent where a runtime lacks it. */
+type BlockingSwitch = { setBlocking?: (blocking: boolean) => number };
+
+/** Whether `socket` can become git's stdout (a plain TCP socket whose blocking mode can be put back). */
+export function canBeGitStdout(socket: Socket): boolean {
+  const handle = (socket as unknown as { _handle?: BlockingSwitch | null })._handle;
+  return typeof handle?.setBlocking === 'function';
+}
+
+/**
+ * `git upload-pack --stateless-rpc DIR` with `socket` as its stdout: git writes its answer straight
+ * into the client's connection and no byte of the pack passes through this process (no pipe read,
+ * no JS Buffer, no second copy). The caller has written the HTTP head before and reads on from the
+ * socket to notice a client that goes away.
+ */
+export function spawnUploadPackInto(socket: Socket, options: { repoDir: string; protocol?: string }): ChildProcessByStdio<Writable, null, Readable> {
+  const child = spawnGit(['upload-pack', '--stateless-rpc', options.repoDir], {
+    stdio: ['pipe', socket, 'pipe'],
+    extraEnv: options.protocol ? { GIT_PROTOCOL: options.protocol } : {},
+  }) as ChildProcessByStdio<Writable, null, Readable>;
+  // libuv makes fds 0-2 blocking in the child before exec, and O_NONBLOCK belongs to the open file
+  // description this process shares: put it back, or a read of ours on the socket could stall the
+  // event loop. git copes with a non-blocking stdout (xwrite polls on EAGAIN).
+  (socket as unknown as { _handle: BlockingSwitch })._handle.setBlocking?.(false);
+  return child;
 }

@@ -1,5 +1,5 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { PassThrough, type Readable } from 'node:stream';
+import type { ChildProcess } from 'node:child_process';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stopGitProcess } from '../../git/git-service.js';
 
@@ -41,9 +41,10 @@ export function prepend(head: Buffer[], rest: Readable): Readable {
 
 /**
  * Ties a git child to its HTTP exchange: a client that goes away before the response is complete
- * takes its git process with it. Keeps the tail of git's stderr for the log.
+ * takes its git process with it. Keeps the tail of git's stderr for the log. (A hijacked response
+ * never finishes: its connection closing, at the end or midway, is what stops git.)
  */
-export function superviseGitChild(request: FastifyRequest, reply: FastifyReply, child: ChildProcessWithoutNullStreams) {
+export function superviseGitChild(request: FastifyRequest, reply: FastifyReply, child: ChildProcess & { stdin: Writable; stderr: Readable }) {
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-2048);

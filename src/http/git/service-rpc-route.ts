@@ -14,6 +14,7 @@ import type { HookChannel } from './hook-channel.js';
 import { authorizeGitRequest, type GitAccess } from './git-access.js';
 import { firstChunk, prepend, superviseGitChild } from './git-output.js';
 import { gitTargetOf } from './git-target.js';
+import { answerUploadPack } from './upload-pack-answer.js';
 import { bodyStages, createMeter, isReadable, PushTooLargeError } from './request-body.js';
 
 type Deps = { services: Services; config: Config; hooks?: HookChannel | null };
@@ -28,6 +29,7 @@ export function registerServiceRpcRoutes(app: FastifyInstance, deps: Deps) {
       const action = service === 'git-upload-pack' ? 'read' : 'write';
       const access = await authorizeGitRequest(request, reply, deps, gitTargetOf(request.params), action);
       if (!access) return reply;
+      if (service === 'git-upload-pack') return answerUploadPack(request, reply, access);
       return runService(request, reply, deps, access, service);
     });
   }

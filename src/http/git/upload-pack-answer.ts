@@ -1,0 +1,131 @@
+import { pipeline, Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isProtocolV2, sanitizeGitProtocol, spawnGitService, spawnUploadPackInto, stopGitProcess } from '../../git/git-service.js';
+import { isPlainV2Fetch, MAX_DIRECT_REQUEST_BYTES } from '../../git/upload-pack-request.js';
+import { socketForGit, writeHeadForGit } from './direct-response.js';
+import { answerText, setNoCacheHeaders } from './git-answers.js';
+import type { GitAccess } from './git-access.js';
+import { firstChunk, superviseGitChild } from './git-output.js';
+import { bodyStages, createMeter, isReadable } from './request-body.js';
+
+const gunzipAsync = promisify(gunzip);
+const RESULT_TYPE = 'application/x-git-upload-pack-result';
+
+/**
+ * `POST .../git-upload-pack`: git's answer to a clone or fetch. Two ways to the client:
+ * - direct: over plain HTTP, a protocol v2 `fetch` that git answers before it can fail is given
+ *   the client's socket as git's stdout. The pack (most of what a clone moves) never passes through
+ *   this process: no pipe to read, no Buffers, no chunked framing; the connection closes after it.
+ * - piped: everything else (TLS, protocol v0, ls-refs, unusual requests) streams git's stdout to the
+ *   response, and the status is chosen after git's first output: a git that refuses the request
+ *   before saying anything gets a clean 400.
+ */
+export async function answerUploadPack(request: FastifyRequest, reply: FastifyReply, access: GitAccess) {
+  const body = request.body;
+  if (!isReadable(body)) {
+    return answerText(reply, 415, 'Expected a request with Content-Type application/x-git-upload-pack-request.');
+  }
+  const protocol = sanitizeGitProtocol(request.headers['git-protocol']);
+  const declared = Number(request.headers['content-length'] ?? Number.NaN);
+  // git sends small requests (up to http.postBuffer) with a Content-Length: those are read whole
+  // and looked at. A chunked one is a large negotiation and streams to git as it comes.
+  if (isProtocolV2(protocol) && declared <= MAX_DIRECT_REQUEST_BYTES && socketForGit(request, reply)) {
+    const raw = await readWhole(body, declared);
+    if (!raw) return reply; // the client went away mid-request
+    const plain = await inflated(raw, request.headers['content-encoding']);
+    const socket = socketForGit(request, reply);
+    if (plain && socket && isPlainV2Fetch(plain)) return answerDirect(request, reply, access, socket, protocol, plain);
+    return answerPiped(request, reply, access, protocol, Readable.from([raw]));
+  }
+  return answerPiped(request, reply, access, protocol, body);
+}
+
+async function answerDirect(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  access: GitAccess,
+  socket: NonNullable<ReturnType<typeof socketForGit>>,
+  protocol: string | undefined,
+  input: Buffer,
+) {
+  setNoCacheHeaders(reply);
+  reply.type(RESULT_TYPE);
+  if (!(await writeHeadForGit(reply, socket, 200))) return;
+  const child = spawnUploadPackInto(socket, { repoDir: access.repoDir, protocol });
+  // Node stops reading a socket it hands to a child; reading on is how a client that goes away is
+  // noticed (the socket closes, and superviseGitChild stops git).
+  socket.resume();
+  const supervised = superviseGitChild(request, reply, child);
+  child.stdin.end(input);
+  const exit = await supervised.exited;
+  if (exit.code !== 0 && !socket.destroyed) {
+    request.log.warn({ code: exit.code, signal: exit.signal, stderr: supervised.stderr() }, 'git-upload-pack failed while answering');
+  }
+  // Fastify logs a hijacked request no more: the same line it would have written.
+  reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  socket.destroySoon();
+}
+
+async function answerPiped(request: FastifyRequest, reply: FastifyReply, access: GitAccess, protocol: string | undefined, source: Readable) {
+  const stages = bodyStages(request.headers['content-encoding'], createMeter({}));
+  if (!stages) return answerText(reply, 415, 'Unsupported Content-Encoding: send the body plain or gzip-compressed.');
+  const child = spawnGitService({ service: 'git-upload-pack', repoDir: access.repoDir, advertiseRefs: false, protocol });
+  const supervised = superviseGitChild(request, reply, child);
+  let badBody = false;
+  const dropRest = () => {
+    source.unpipe();
+    source.resume();
+  };
+  // The request stream stays out of the pipeline: a failing stage must not destroy the socket the
+  // answer still has to travel on. What the client sends after a failure is read and dropped.
+  pipeline([...stages, child.stdin], (error) => {
+    if (!error) return;
+    badBody = (error as NodeJS.ErrnoException).code?.startsWith('Z_') ?? false;
+    stopGitProcess(child, 1000);
+    dropRest();
+  });
+  source.on('error', () => stopGitProcess(child));
+  source.pipe(stages[0]!);
+
+  const first = await firstChunk(child.stdout);
+  setNoCacheHeaders(reply);
+  reply.type(RESULT_TYPE);
+  if (first) {
+    // git's stdout itself is the body: one hop from git to the socket, no PassThrough between.
+    child.stdout.unshift(first);
+    return reply.send(child.stdout);
+  }
+  const exit = await supervised.exited;
+  if (badBody) return answerText(reply, 400, 'The request body is not valid gzip data.');
+  if (exit.code !== 0) {
+    request.log.warn({ code: exit.code, signal: exit.signal, stderr: supervised.stderr() }, 'git-upload-pack refused the request');
+    return answerText(reply, 400, 'The request is not a valid Git protocol request.');
+  }
+  return reply.send('');
+}
+
+/** The whole request body (at most `length` bytes, as declared), or null when the client went away. */
+function readWhole(stream: Readable, length: number): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= length) chunks.push(chunk);
+    });
+    stream.once('end', () => resolve(size === length ? Buffer.concat(chunks, size) : null));
+    stream.once('error', () => resolve(null));
+    stream.once('close', () => resolve(null)); // after 'end' a no-op: the promise is settled
+
+  });
+}
+
+/** The body as git reads it, or null when it is not valid gzip or inflates past the direct path's limit. */
+async function inflated(raw: Buffer, contentEncoding: string | undefined): Promise<Buffer | null> {
+  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' || encoding === '') return raw;
+  if (encoding !== 'gzip' && encoding !== 'x-gzip') return null;
+  return gunzipAsync(raw, { maxOutputLength: MAX_DIRECT_REQUEST_BYTES + 1 }).catch(() => null);
+}

@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { generateSelfSignedCert } from '../../src/cli/cert-commands.js';
+import { SYSTEM } from '../../src/domain/auth/actor.js';
+import { assertNoSecretsInLogs, createToken, createUser, makeTempDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { linearHistory } from './fast-import.js';
+import { createGitClient, type GitClient, repoUrl } from './git-client.js';
+import { ownDescriptorsInto, processesUsing, waitFor, zombieChildren } from './git-processes.js';
+
+// Over plain HTTP, git writes a protocol v2 fetch's answer straight into the client's connection
+// (src/http/git/upload-pack-answer.ts); over TLS, and for anything unusual, it passes through Node.
+
+let server: TestServer;
+let git: GitClient;
+let token: string;
+const url = (name: string, base = server.url) => repoUrl(base, `alice/${name}`, { user: 'alice', token });
+const serverDir = (name: string) => server.services.repos.storage.pathOf('alice', name);
+const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
+const v2Fetch = (args: string[]) => Buffer.from(`${pkt('command=fetch\n')}${pkt('agent=git/test\n')}${pkt('object-format=sha1\n')}0001${args.map(pkt).join('')}0000`);
+
+before(async () => {
+  server = await startTestServer();
+  git = createGitClient();
+  const alice = await createUser(server, { login: 'alice' });
+  ({ token } = await createToken(server, alice, { scopes: ['repo'] }));
+  await server.services.repos.create(SYSTEM, 'alice', { name: 'small' });
+  await git.ok(['fast-import', '--quiet'], { cwd: serverDir('small'), input: linearHistory(20) });
+});
+
+after(async () => {
+  await server?.close();
+  git?.cleanup();
+});
+
+/** Response headers git's HTTP client received for its upload-pack POSTs (from GIT_TRACE_CURL). */
+function postResponseHeaders(trace: string): string[][] {
+  const answers: string[][] = [];
+  let inPost = false;
+  for (const line of trace.split('\n')) {
+    if (/=> Send header: POST .*git-upload-pack/.test(line)) {
+      inPost = true;
+      answers.push([]);
+    } else if (/=> Send header: GET /.test(line)) inPost = false;
+    const received = /<= Recv header: (.*)$/.exec(line);
+    if (inPost && received) answers.at(-1)!.push(received[1]!.trim().toLowerCase());
+  }
+  return answers;
+}
+
+function post(body: Buffer, headers: Record<string, string>, name = 'small'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${server.url}/alice/${name}.git/git-upload-pack`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-git-upload-pack-request',
+        'git-protocol': 'version=2',
+        authorization: `Basic ${Buffer.from(`alice:${token}`).toString('base64')}`,
+        ...headers,
+      },
+    });
+    request.on('error', reject);
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('error', reject);
+    });
+    request.end(body);
+  });
+}
+
+describe('git writing the pack into the connection', () => {
+  test('git clone over plain HTTP gets its pack unframed on a connection that closes after it', async () => {
+    // The token sent up front (as CI does), so the answers carry the token headers.
+    const header = `http.extraHeader=Authorization: Basic ${Buffer.from(`alice:${token}`).toString('base64')}`;
+    const result = await git.ok(['-c', header, 'clone', '-q', '--bare', url('small'), 'direct.git'], {
+      env: { GIT_TRACE_CURL: '1', GIT_TRACE_CURL_NO_DATA: '1' },
+    });
+    const answers = postResponseHeaders(result.stderr);
+    const packAnswer = answers.at(-1)!;
+    assert.ok(packAnswer.includes('connection: close'), packAnswer.join('\n'));
+    assert.ok(!packAnswer.some((h) => h.startsWith('transfer-encoding')), 'no chunked framing');
+    assert.ok(packAnswer.includes('content-type: application/x-git-upload-pack-result'));
+    assert.ok(packAnswer.includes('cache-control: no-cache, max-age=0, must-revalidate'));
+    assert.ok(packAnswer.some((h) => h.startsWith('x-oauth-scopes: repo')), 'the token headers are there too');
+    const clone = path.join(git.home, 'direct.git');
+    await git.ok(['fsck', '--strict', '--no-dangling'], { cwd: clone });
+    const expected = (await git.ok(['rev-parse', 'main'], { cwd: serverDir('small') })).stdout;
+    assert.equal((await git.ok(['rev-parse', 'main'], { cwd: clone })).stdout, expected);
+  });
+
+  test('fetches new commits and shallow clones the same way', async () => {
+    const local = path.join(git.home, 'fetcher');
+    await git.ok(['clone', '-q', url('small'), local]);
+    await git.ok(['fast-import', '--quiet', '--force'], { cwd: serverDir('small'), input: linearHistory(25) });
+    const fetched = await git.ok(['fetch', '-q', 'origin'], { cwd: local, env: { GIT_TRACE_CURL: '1', GIT_TRACE_CURL_NO_DATA: '1' } });
+    assert.ok(postResponseHeaders(fetched.stderr).at(-1)!.includes('connection: close'));
+    const expected = (await git.ok(['rev-parse', 'main'], { cwd: serverDir('small') })).stdout;
+    assert.equal((await git.ok(['rev-parse', 'origin/main'], { cwd: local })).stdout, expected);
+    await git.ok(['clone', '-q', '--depth', '1', url('small'), 'shallow']);
+    assert.equal((await git.ok(['rev-list', '--count', 'HEAD'], { cwd: path.join(git.home, 'shallow') })).stdout.trim(), '1');
+  });
+
+  test('answers a gzip-compressed v2 fetch the same way', async () => {
+    const tip = (await git.ok(['rev-parse', 'main'], { cwd: serverDir('small') })).stdout.trim();
+    const answer = await post(gzipSync(v2Fetch([`want ${tip}\n`, 'no-progress\n', 'done\n'])), { 'content-encoding': 'gzip' });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.connection, 'close');
+    assert.equal(answer.headers['transfer-encoding'], undefined);
+    assert.equal(answer.body.subarray(0, 13).toString(), '000dpackfile\n');
+    assert.equal(answer.body.subarray(-4).toString(), '0000');
+  });
+
+  test('still answers a v2 fetch that git refuses before saying anything with a clean 400', async () => {
+    const tip = (await git.ok(['rev-parse', 'main'], { cwd: serverDir('small') })).stdout.trim();
+    for (const args of [['want zzzz\n', 'done\n'], [`want ${tip}\n`, 'frobnicate\n', 'done\n'], [`want ${tip}\n`, 'deepen 0\n', 'done\n']]) {
+      const answer = await post(v2Fetch(args), {});
+      assert.equal(answer.status, 400, `${args.join('')} -> ${answer.status}`);
+      assert.match(answer.body.toString(), /not a valid Git protocol request/);
+    }
+    // An unknown object is refused by git inside the answer, as git http-backend does.
+    const unknown = await post(v2Fetch([`want ${'1'.repeat(40)}\n`, 'done\n']), {});
+    assert.equal(unknown.status, 200);
+    assert.match(unknown.body.toString(), /ERR upload-pack: not our ref/);
+  });
+
+  test('logs the request like any other, with its status and without the token', async () => {
+    const lines = server.logs.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    const posts = new Set(lines.filter((line) => line.req?.path?.endsWith('/git-upload-pack')).map((line) => line.reqId));
+    const completed = lines.filter((line) => posts.has(line.reqId) && line.msg === 'request completed');
+    assert.equal(completed.length, posts.size, `${posts.size} upload-pack requests, ${completed.length} completed lines`);
+    assert.ok(completed.every((line) => line.res.statusCode === 200 || line.res.statusCode === 400));
+    assertNoSecretsInLogs(server, [token]);
+  });
+});
+
+describe('a client that goes away while git writes into its connection', () => {
+  test('takes its git process with it, and leaves nothing behind', async () => {
+    await server.services.repos.create(SYSTEM, 'alice', { name: 'big' });
+    const dir = serverDir('big');
+    const blob = randomBytes(24 * 1024 * 1024);
+    const stream = Buffer.concat([
+      Buffer.from(`blob\nmark :1\ndata ${blob.length}\n`),
+      blob,
+      Buffer.from('\ncommit refs/heads/main\ncommitter T <t@example.com> 1700000000 +0000\ndata 4\nbig\nM 644 :1 big.bin\n'),
+    ]);
+    await git.ok(['fast-import', '--quiet'], { cwd: dir, input: stream });
+    const head = (await git.ok(['rev-parse', 'main'], { cwd: dir })).stdout.trim();
+    const request = http.request(`${server.url}/alice/big.git/git-upload-pack`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-git-upload-pack-request',
+        'git-protocol': 'version=2',
+        authorization: `Basic ${Buffer.from(`alice:${token}`).toString('base64')}`,
+      },
+    });
+    const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      request.on('response', resolve);
+      request.on('error', reject);
+      request.end(v2Fetch([`want ${head}\n`, 'no-progress\n', 'done\n']));
+    });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.headers.connection, 'close', 'the direct path answered');
+    response.pause(); // the client stops reading: git blocks on a full socket
+    assert.ok(await waitFor(() => processesUsing(dir).length > 0, 5000), 'git is serving the clone');
+    request.on('error', () => {});
+    request.destroy();
+    assert.ok(await waitFor(() => processesUsing(dir).length === 0, 8000), `left behind: ${JSON.stringify(processesUsing(dir))}`);
+    assert.ok(await waitFor(() => zombieChildren().length === 0, 5000), `zombie children: ${zombieChildren()}`);
+    assert.deepEqual(ownDescriptorsInto(dir), []);
+    // The server goes on serving: a full clone of the same repository works.
+    await git.ok(['clone', '-q', '--bare', url('big'), 'big-after.git']);
+  });
+});
+
+describe('over TLS', () => {
+  let tls: TestServer;
+  let sandbox: string;
+
+  before(async () => {
+    sandbox = makeTempDir('gitgate-tls-');
+    const generated = generateSelfSignedCert('127.0.0.1');
+    fs.writeFileSync(path.join(sandbox, 'cert.pem'), generated.cert);
+    fs.writeFileSync(path.join(sandbox, 'key.pem'), generated.key);
+    tls = await startTestServer({ dataDir: server.dataDir, https: { cert: path.join(sandbox, 'cert.pem'), key: path.join(sandbox, 'key.pem') } });
+  });
+
+  after(async () => {
+    await tls?.close();
+    fs.rmSync(sandbox, { recursive: true, force: true });
+  });
+
+  test('the pack passes through Node (it encrypts), keep-alive and chunked as before', async () => {
+    const result = await git.ok(['clone', '-q', '--bare', url('small', tls.url), 'over-tls.git'], {
+      env: { GIT_SSL_CAINFO: path.join(sandbox, 'cert.pem'), GIT_TRACE_CURL: '1', GIT_TRACE_CURL_NO_DATA: '1' },
+    });
+    const packAnswer = postResponseHeaders(result.stderr).at(-1)!;
+    assert.ok(packAnswer.includes('transfer-encoding: chunked'), packAnswer.join('\n'));
+    assert.ok(!packAnswer.includes('connection: close'));
+    await git.ok(['fsck', '--strict', '--no-dangling'], { cwd: path.join(git.home, 'over-tls.git') });
+  });
+});
