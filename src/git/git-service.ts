@@ -35,6 +35,8 @@ export interface GitServiceOptions {
   /** More `-c key=value` pairs and environment (e.g. a pre-receive hook channel's). */
   configArgs?: string[];
   env?: Record<string, string>;
+  /** Also give git a socket to this process as fd 3, inherited by its hooks (`child.stdio[3]`). */
+  channelFd?: boolean;
 }
 
 /** `git upload-pack|receive-pack --stateless-rpc [--advertise-refs] DIR`, stdio piped. */
@@ -45,7 +47,7 @@ export function spawnGitService(options: GitServiceOptions): ChildProcessWithout
   if (options.advertiseRefs) args.push('--advertise-refs');
   args.push(options.repoDir);
   return spawnGit(args, {
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: options.channelFd ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
     extraEnv: { ...options.env, ...(options.protocol ? { GIT_PROTOCOL: options.protocol } : {}) },
   }) as ChildProcessWithoutNullStreams;
 }
