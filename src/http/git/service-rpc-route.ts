@@ -74,8 +74,9 @@ async function runService(request: FastifyRequest, reply: FastifyReply, deps: De
     maxInputBytes: isPush ? config.maxPushBytes : undefined,
     configArgs: hook?.configArgs,
     env: hook?.env,
+    channelFd: hook !== null,
   });
-  if (hook) child.once('exit', hook.release);
+  hook?.attach(child);
   const supervised = superviseGitChild(request, reply, child);
   function interrupt(why: Interruption) {
     state.interruption ??= why;
