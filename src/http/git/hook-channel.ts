@@ -1,12 +1,9 @@
-import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { randomUrlSafe } from '../../lib/crypto.js';
+import type { ChildProcess } from 'node:child_process';
+import type { Duplex } from 'node:stream';
 import type { Caller } from '../../domain/auth/actor.js';
-import type { LeakService } from '../../domain/leaks/leak-service.js';
+import type { LeakService, PushVerdict } from '../../domain/leaks/leak-service.js';
 import type { Repo } from '../../domain/repos/repo-store.js';
-import { installHooksDir, PRE_RECEIVE_SCRIPT } from '../../git/push-hooks.js';
+import { HOOK_CHANNEL_FD, HOOK_CHANNEL_VARIABLE, HOOK_REQUEST_MAGIC, installHooksDir } from '../../git/push-hooks.js';
 
 interface PushContext {
   repo: Repo;
@@ -14,65 +11,101 @@ interface PushContext {
   pusher: Caller;
 }
 
-const MAX_HOOK_BODY = 1024 * 1024;
+const MAX_HOOK_REQUEST = 1024 * 1024;
+/** magic, GIT_OBJECT_DIRECTORY, GIT_ALTERNATE_OBJECT_DIRECTORIES, GIT_QUARANTINE_PATH, updates. */
+const REQUEST_FIELDS = 5;
+const UPDATE = /^([0-9a-f]{40}|[0-9a-f]{64}) ([0-9a-f]{40}|[0-9a-f]{64}) (\S+)$/;
+const CANNOT_CHECK: PushVerdict = { blocked: true, lines: ['Push refused: Gitgate could not check it for leaked tokens. Try again.'] };
 
 /**
- * The way back from git's pre-receive hook to the Gitgate process that started the push: a Unix
- * socket only this process listens on (mode 0600), and a one-time secret per push. The hook hands
- * over the ref updates and the quarantine variables; the leak service decides.
+ * The way back from git's pre-receive hook to the Gitgate process that started the push: a socket
+ * pair per push, one end kept here, the other given to `git receive-pack` as its fd 3 and so
+ * inherited by the hook (src/git/push-hooks.ts). Only the git process started for this push and
+ * its children hold it: no other process can ask for, or answer, a verdict. The hook hands over
+ * the ref updates and the quarantine variables; the leak service decides.
  */
 export async function startHookChannel(options: { dataDir: string; leaks: LeakService; onError: (error: unknown) => void }) {
   const hooksPath = installHooksDir(options.dataDir);
-  const socketPath = path.join(os.tmpdir(), `gitgate-hooks-${process.pid}-${randomUrlSafe(6)}.sock`);
-  const pushes = new Map<string, PushContext>();
+  const open = new Set<Duplex>();
 
-  const server = http.createServer((request, response) => {
-    let size = 0;
+  function serve(channel: Duplex, context: PushContext) {
     const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => {
+    let size = 0;
+    let answered = false;
+    const answer = (verdict: PushVerdict) => {
+      if (answered) return;
+      answered = true;
+      const lines = verdict.lines.map((line) => `${line.replace(/[\r\n]/g, ' ')}\n`).join('');
+      // The end of the stream tells the hook the verdict is complete.
+      channel.end(`${verdict.blocked ? 'refused' : 'ok'}\n${lines}`);
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_HOOK_BODY) request.destroy();
-      else chunks.push(chunk);
-    });
-    request.on('end', async () => {
-      const answer = (verdict: { blocked: boolean; lines: string[] }) => {
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(verdict));
-      };
-      try {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-          secret?: string;
-          updates?: { oldSha: string; newSha: string; ref: string }[];
-          env?: Record<string, string | undefined>;
-        };
-        const context = body.secret ? pushes.get(body.secret) : undefined;
-        if (!context || !Array.isArray(body.updates)) return answer({ blocked: true, lines: ['Push refused: unknown push.'] });
-        answer(await options.leaks.checkPush({ ...context, updates: body.updates, quarantineEnv: body.env ?? {} }));
-      } catch (error) {
-        options.onError(error);
-        answer({ blocked: true, lines: ['Push refused: Gitgate could not check it for leaked tokens. Try again.'] });
+      if (size > MAX_HOOK_REQUEST) {
+        channel.off('data', onData);
+        return answer({ blocked: true, lines: ['Push refused: too many ref updates to check at once.'] });
       }
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => resolve());
-  });
-  fs.chmodSync(socketPath, 0o600);
+      chunks.push(chunk);
+      if (!chunk.includes(0)) return;
+      const fields = Buffer.concat(chunks).toString('utf8').split('\0');
+      if (fields.length <= REQUEST_FIELDS) return; // the request is not complete yet
+      channel.off('data', onData);
+      check(fields, context).then(answer, (error: unknown) => {
+        options.onError(error);
+        answer(CANNOT_CHECK);
+      });
+    };
+    channel.on('data', onData);
+  }
+
+  async function check(fields: string[], context: PushContext): Promise<PushVerdict> {
+    const [magic, objectDirectory, alternates, quarantine, input] = fields;
+    if (magic !== HOOK_REQUEST_MAGIC) return CANNOT_CHECK;
+    const updates = [];
+    for (const line of input!.split('\n')) {
+      if (!line) continue;
+      const match = UPDATE.exec(line);
+      if (!match) return CANNOT_CHECK;
+      updates.push({ oldSha: match[1]!, newSha: match[2]!, ref: match[3]! });
+    }
+    const quarantineEnv = {
+      GIT_OBJECT_DIRECTORY: objectDirectory || undefined,
+      GIT_ALTERNATE_OBJECT_DIRECTORIES: alternates || undefined,
+      GIT_QUARANTINE_PATH: quarantine || undefined,
+    };
+    return options.leaks.checkPush({ ...context, updates, quarantineEnv });
+  }
 
   return {
-    /** Registers a push; the returned git config and environment make its hook call back here. */
+    /**
+     * Registers a push: spawn git with the returned config and environment and with a pipe as its
+     * fd 3 (`stdio[3] = 'pipe'`: Node makes it a socket pair), then `attach` the child.
+     */
     register(context: PushContext) {
-      const secret = randomUrlSafe(32);
-      pushes.set(secret, context);
       return {
         configArgs: ['-c', `core.hooksPath=${hooksPath}`],
-        env: { GITGATE_HOOK_SOCKET: socketPath, GITGATE_HOOK_SECRET: secret, GITGATE_NODE: process.execPath, GITGATE_HOOK_SCRIPT: PRE_RECEIVE_SCRIPT },
-        release: () => pushes.delete(secret),
+        env: { [HOOK_CHANNEL_VARIABLE]: String(HOOK_CHANNEL_FD) },
+        /** Serves the hook's request on the child's fd 3; closes that end once git has exited. */
+        attach(child: ChildProcess) {
+          const channel = child.stdio[HOOK_CHANNEL_FD] as Duplex | null | undefined;
+          if (!channel) throw new Error(`git was started without fd ${HOOK_CHANNEL_FD} for the pre-receive hook`);
+          open.add(channel);
+          // A hook that died mid-request (EPIPE, ECONNRESET): git refuses the push on its exit status.
+          channel.on('error', () => {});
+          // Children git leaves running (`gc --auto` may detach) keep their copy: ours goes with git.
+          const release = () => {
+            open.delete(channel);
+            channel.destroy();
+          };
+          if (child.exitCode !== null || child.signalCode !== null) release();
+          else child.once('exit', release);
+          serve(channel, context);
+        },
       };
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      fs.rmSync(socketPath, { force: true });
+      for (const channel of open) channel.destroy();
+      open.clear();
     },
   };
 }
