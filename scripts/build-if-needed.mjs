@@ -1,4 +1,4 @@
-// `npm start` builds the TypeScript sources when dist/ is missing or older than src/.
+// `npm start` builds the TypeScript sources (compiled, then bundled) when dist/ is missing or older than src/.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,8 +11,9 @@ const newest = (dir) => {
   }
   return latest;
 };
-const distEntry = path.join(root, 'dist', 'cli', 'main.js');
+const distEntry = path.join(root, 'dist', 'bundle', 'main.js');
 if (!fs.existsSync(distEntry) || newest(path.join(root, 'src')) > fs.statSync(distEntry).mtimeMs) {
   process.stdout.write('building gitgate...\n');
   execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
 }
