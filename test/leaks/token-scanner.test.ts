@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { scanPushedObjects } from '../../src/git/token-scanner.js';
+import { createGitClient } from '../git/git-client.js';
+import { tempDirs } from '../helpers/server.js';
+
+const git = createGitClient();
+const tempDir = tempDirs('gitgate-scan-', after);
+after(() => git.cleanup());
+
+/** Token-shaped strings (the scanner looks at the shape only; liveness is the domain's call). */
+const shaped = (n: number) => `ggp_${String(n).padStart(6, '0')}${'A'.repeat(30)}`;
+const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+
+/**
+ * A repository with one commit on main, and a quarantine as receive-pack makes one: a separate
+ * object directory holding only the pushed objects, the repository's objects as its alternate.
+ */
+async function repositoryWithQuarantine() {
+  const root = tempDir();
+  const repoDir = path.join(root, 'repo.git');
+  await git.ok(['init', '--quiet', '--bare', repoDir]);
+  const old = `settings\nOLD_TOKEN=${shaped(0)}\n`;
+  await git.ok(['fast-import', '--quiet'], {
+    cwd: repoDir,
+    input: `commit refs/heads/main\ncommitter T <t@example.com> 1700000000 +0000\n${data('start')}M 644 inline old.env\n${data(old)}\n`,
+  });
+  const quarantine = path.join(repoDir, 'objects', 'incoming-test');
+  fs.mkdirSync(path.join(quarantine, 'pack'), { recursive: true });
+  const quarantineEnv = {
+    GIT_OBJECT_DIRECTORY: quarantine,
+    GIT_ALTERNATE_OBJECT_DIRECTORIES: path.join(repoDir, 'objects'),
+    GIT_QUARANTINE_PATH: quarantine,
+  };
+  const oldBlob = (await git.ok(['rev-parse', 'main:old.env'], { cwd: repoDir })).stdout.trim();
+  return { repoDir, quarantine, quarantineEnv, oldBlob };
+}
+
+test('the push scanner finds every token-shaped string in the new blobs with its path and line, also when two readers share a large push', async () => {
+  const { repoDir, quarantineEnv, oldBlob } = await repositoryWithQuarantine();
+  // 60 files of ~60 KB (past the size at which the blobs are read by two processes at once), each
+  // with a token on a line of its own, and one file over the size limit, which is only reported.
+  const filler = `${'lorem ipsum dolor sit amet '.repeat(3)}\n`.repeat(750);
+  let stream = `commit refs/heads/pushed\ncommitter T <t@example.com> 1700000100 +0000\n${data('many files')}from refs/heads/main\n`;
+  for (let i = 1; i <= 60; i++) {
+    const text = `${'line\n'.repeat(i)}TOKEN=${shaped(i)}\n${filler}`;
+    stream += `M 644 inline dir${i % 4}/file${i}.txt\n${data(text)}`;
+  }
+  stream += `M 644 inline big/huge.bin\n${data(`${'x'.repeat(200_000)}\n${shaped(99)}\n`)}\n`;
+  // fast-import writes into the quarantine (GIT_OBJECT_DIRECTORY); the branch is then removed so
+  // that, as during a real pre-receive, no ref reaches the new commit yet.
+  await git.ok(['fast-import', '--quiet'], { cwd: repoDir, input: stream, env: { GIT_OBJECT_DIRECTORY: quarantineEnv.GIT_OBJECT_DIRECTORY, GIT_ALTERNATE_OBJECT_DIRECTORIES: quarantineEnv.GIT_ALTERNATE_OBJECT_DIRECTORIES } });
+  const tip = (await git.ok(['rev-parse', 'refs/heads/pushed'], { cwd: repoDir, env: quarantineEnv })).stdout.trim();
+  await git.ok(['update-ref', '-d', 'refs/heads/pushed'], { cwd: repoDir });
+  // A thin pack completed by index-pack also carries objects the repository already has.
+  await git.ok(['pack-objects', '--quiet', path.join(quarantineEnv.GIT_OBJECT_DIRECTORY, 'pack', 'pack')], { cwd: repoDir, input: `${oldBlob}\n` });
+
+  const skipped: { path: string; size: number }[] = [];
+  const found = await scanPushedObjects({
+    repoDir,
+    quarantineEnv,
+    tips: [tip],
+    maxBlobBytes: 100_000,
+    onSkippedBlob: (blob) => skipped.push(blob),
+  });
+
+  const byToken = new Map(found.map((c) => [c.token, c]));
+  assert.equal(found.length, 60, 'one candidate per file, none from the blob the repository already had');
+  for (let i = 1; i <= 60; i++) {
+    const candidate = byToken.get(shaped(i));
+    assert.ok(candidate, `token ${i} found`);
+    assert.equal(candidate.path, `dir${i % 4}/file${i}.txt`);
+    assert.equal(candidate.line, i + 1);
+  }
+  assert.equal(byToken.has(shaped(0)), false);
+  assert.deepEqual(
+    skipped.map((b) => b.path),
+    ['big/huge.bin'],
+  );
+});
+
+test('the push scanner finds nothing in a quarantine without blobs', async () => {
+  const { repoDir, quarantineEnv } = await repositoryWithQuarantine();
+  const main = (await git.ok(['rev-parse', 'main'], { cwd: repoDir })).stdout.trim();
+  const found = await scanPushedObjects({ repoDir, quarantineEnv, tips: [main], maxBlobBytes: 1024 });
+  assert.deepEqual(found, []);
+});
