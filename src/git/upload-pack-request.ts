@@ -72,3 +72,12 @@ export function isPlainV2Fetch(body: Buffer): boolean {
   if (deepen.has('deepen-relative') && !deepen.has('deepen')) return false;
   return wants > 0 && offset === body.length;
 }
+
+/** The protocol v2 command a request starts with (`fetch`, `ls-refs`, ...), or null. */
+export function commandOf(body: Buffer): string | null {
+  if (body.length < 4) return null;
+  const length = Number.parseInt(body.toString('latin1', 0, 4), 16);
+  if (!(length > 12) || body.length < length) return null;
+  const line = body.toString('latin1', 4, length).replace(/\n$/, '');
+  return line.startsWith('command=') ? line.slice('command='.length) : null;
+}

@@ -3,7 +3,9 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isProtocolV2, sanitizeGitProtocol, spawnGitService, spawnUploadPackInto, stopGitProcess } from '../../git/git-service.js';
-import { isPlainV2Fetch, MAX_DIRECT_REQUEST_BYTES } from '../../git/upload-pack-request.js';
+import { gitEnv } from '../../git/git-command.js';
+import { createLsRefsCache } from '../../git/ls-refs-cache.js';
+import { commandOf, isPlainV2Fetch, MAX_DIRECT_REQUEST_BYTES } from '../../git/upload-pack-request.js';
 import { socketForGit, writeHeadForGit } from './direct-response.js';
 import { answerText, setNoCacheHeaders } from './git-answers.js';
 import type { GitAccess } from './git-access.js';
@@ -11,6 +13,8 @@ import { firstChunk, superviseGitChild } from './git-output.js';
 import { bodyStages, createMeter, isReadable } from './request-body.js';
 
 const gunzipAsync = promisify(gunzip);
+/** One for the process: its keys carry each repository's path and state. */
+const lsRefs = createLsRefsCache(gitEnv());
 const RESULT_TYPE = 'application/x-git-upload-pack-result';
 
 /**
@@ -18,9 +22,10 @@ const RESULT_TYPE = 'application/x-git-upload-pack-result';
  * - direct: over plain HTTP, a protocol v2 `fetch` that git answers before it can fail is given
  *   the client's socket as git's stdout. The pack (most of what a clone moves) never passes through
  *   this process: no pipe to read, no Buffers, no chunked framing; the connection closes after it.
- * - piped: everything else (TLS, protocol v0, ls-refs, unusual requests) streams git's stdout to the
+ * - piped: everything else (TLS, protocol v0, unusual requests) streams git's stdout to the
  *   response, and the status is chosen after git's first output: a git that refuses the request
  *   before saying anything gets a clean 400.
+ * A protocol v2 `ls-refs` (small) is answered whole, from a cache while the refs have not changed.
  */
 export async function answerUploadPack(request: FastifyRequest, reply: FastifyReply, access: GitAccess) {
   const body = request.body;
@@ -31,10 +36,11 @@ export async function answerUploadPack(request: FastifyRequest, reply: FastifyRe
   const declared = Number(request.headers['content-length'] ?? Number.NaN);
   // git sends small requests (up to http.postBuffer) with a Content-Length: those are read whole
   // and looked at. A chunked one is a large negotiation and streams to git as it comes.
-  if (isProtocolV2(protocol) && declared <= MAX_DIRECT_REQUEST_BYTES && socketForGit(request, reply)) {
+  if (isProtocolV2(protocol) && declared <= MAX_DIRECT_REQUEST_BYTES) {
     const raw = await readWhole(body, declared);
     if (!raw) return reply; // the client went away mid-request
     const plain = await inflated(raw, request.headers['content-encoding']);
+    if (plain && commandOf(plain) === 'ls-refs') return answerLsRefs(request, reply, access, protocol, plain);
     const socket = socketForGit(request, reply);
     if (plain && socket && isPlainV2Fetch(plain)) return answerDirect(request, reply, access, socket, protocol, plain);
     return answerPiped(request, reply, access, protocol, Readable.from([raw]));
@@ -66,6 +72,32 @@ async function answerDirect(
   // Fastify logs a hijacked request no more: the same line it would have written.
   reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
   socket.destroySoon();
+}
+
+/**
+ * `ls-refs`, from the cache while the refs it lists have not changed (src/git/ls-refs-cache.ts);
+ * otherwise from git, whose small answer is read whole, then sent and kept.
+ */
+async function answerLsRefs(request: FastifyRequest, reply: FastifyReply, access: GitAccess, protocol: string | undefined, input: Buffer) {
+  const key = lsRefs.keyOf(access.repoDir, protocol, input);
+  const cached = key === null ? undefined : lsRefs.get(key);
+  setNoCacheHeaders(reply);
+  reply.type(RESULT_TYPE);
+  if (cached) return reply.send(cached);
+  const child = spawnGitService({ service: 'git-upload-pack', repoDir: access.repoDir, advertiseRefs: false, protocol });
+  const supervised = superviseGitChild(request, reply, child);
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  child.stdin.end(input);
+  const exit = await supervised.exited;
+  const answer = Buffer.concat(chunks);
+  if (exit.code === 0 && key !== null) lsRefs.remember(key, access.repoDir, protocol, input, answer);
+  if (answer.length === 0 && exit.code !== 0) {
+    // As on the piped path: git refused before saying anything.
+    request.log.warn({ code: exit.code, signal: exit.signal, stderr: supervised.stderr() }, 'git-upload-pack refused the request');
+    return answerText(reply, 400, 'The request is not a valid Git protocol request.');
+  }
+  return reply.send(answer);
 }
 
 async function answerPiped(request: FastifyRequest, reply: FastifyReply, access: GitAccess, protocol: string | undefined, source: Readable) {

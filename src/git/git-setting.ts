@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * What a git answer depends on besides the request and the repository's refs, as a string to key a
+ * cache on: the git binary (its version decides the answer's format and capabilities), the
+ * repository's `config` by content (repositories with the same configuration share it), and the
+ * global config files git reads (HOME is passed on; system config is off) by identity. Null for
+ * configurations a key cannot follow: `include`/`includeIf` (other files), per-worktree config,
+ * another ref storage, and `transfer.advertiseSID` (a session id must never be shared).
+ */
+export type GitSetting = (repoDir: string) => string | null;
+
+const UNCACHEABLE = /^\s*\[\s*include|worktreeconfig|refstorage|advertisesid/im;
+
+export function createGitSetting(env: NodeJS.ProcessEnv): GitSetting {
+  const home = env.HOME ?? '';
+  const globalFiles = [path.join(home, '.gitconfig'), path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'git', 'config')];
+  const gitBinary = findOnPath('git', env.PATH ?? '');
+  /** The global files' identities last checked, and whether they were cacheable. */
+  let checked: { identities: string; ok: boolean } | null = null;
+
+  return (repoDir) => {
+    if (!gitBinary) return null;
+    const config = readIfExists(path.join(repoDir, 'config'));
+    if (config === null || UNCACHEABLE.test(config)) return null;
+    const identities = globalFiles.map(fileIdentity).join('|');
+    if (checked?.identities !== identities) {
+      checked = { identities, ok: globalFiles.every((file) => !UNCACHEABLE.test(readIfExists(file) ?? '')) };
+    }
+    if (!checked.ok) return null;
+    return JSON.stringify([fileIdentity(gitBinary), identities, config]);
+  };
+}
+
+/** What identifies a version of a file cheaply: inode, size and modification time (ns); 'none' when absent. */
+export function fileIdentity(file: string): string {
+  const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+  return stat ? `${stat.ino}:${stat.size}:${stat.mtimeNs}` : 'none';
+}
+
+export function readIfExists(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** The file `execvp` would run for `name`, or null. */
+function findOnPath(name: string, searchPath: string): string | null {
+  for (const dir of searchPath.split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}

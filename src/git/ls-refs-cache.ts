@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createGitSetting, fileIdentity } from './git-setting.js';
+
+/**
+ * Protocol v2 `ls-refs` (the second request of every fetch, and all of `git ls-remote` after
+ * info/refs) is a function of the request, the repository's refs and the configuration git reads.
+ * git writes refs only by renaming a lock file over them (a new inode and modification time each
+ * time), so the identities of HEAD, packed-refs and every loose ref file say whether the refs are
+ * still the ones an answer was made from. Keeping git's answer under that state saves a git process
+ * per fetch; any ref update, pack-refs or configuration change is a new key. A repository with many
+ * loose refs (walking them would cost more than git) or an unusual configuration (see
+ * src/git/git-setting.ts) is never cached.
+ */
+export interface LsRefsCache {
+  /** The key of this request against the repository as it is now, or null when it is not cached. */
+  keyOf(repoDir: string, protocol: string | undefined, request: Buffer): string | null;
+  get(key: string): Buffer | undefined;
+  /** Keeps git's answer, made after `key` was taken, if the repository has not changed since. */
+  remember(key: string, repoDir: string, protocol: string | undefined, request: Buffer, answer: Buffer): void;
+}
+
+const MAX_LOOSE_REFS = 256;
+const MAX_ENTRIES = 256;
+const MAX_ANSWER_BYTES = 256 * 1024;
+
+export function createLsRefsCache(env: NodeJS.ProcessEnv): LsRefsCache {
+  const setting = createGitSetting(env);
+  const entries = new Map<string, Buffer>();
+  const keyOf = (repoDir: string, protocol: string | undefined, request: Buffer): string | null => {
+    const configured = setting(repoDir);
+    if (configured === null) return null;
+    const refs = refsState(repoDir);
+    if (refs === null) return null;
+    return JSON.stringify([repoDir, configured, protocol ?? '', request.toString('latin1'), refs]);
+  };
+  return {
+    keyOf,
+    get(key) {
+      const answer = entries.get(key);
+      if (answer) {
+        // Most recently used last, so the oldest goes first when the cache is full.
+        entries.delete(key);
+        entries.set(key, answer);
+      }
+      return answer;
+    },
+    remember(key, repoDir, protocol, request, answer) {
+      // A ref that moved while git ran could be in the answer or not: keep it only if nothing moved.
+      if (answer.length > MAX_ANSWER_BYTES || keyOf(repoDir, protocol, request) !== key) return;
+      if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+      entries.set(key, answer);
+    },
+  };
+}
+
+/** The identities of HEAD, packed-refs and every file under refs/ (lock files included), or null. */
+export function refsState(repoDir: string): string | null {
+  const parts = [fileIdentity(path.join(repoDir, 'HEAD')), fileIdentity(path.join(repoDir, 'packed-refs'))];
+  const root = path.join(repoDir, 'refs');
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(root, { recursive: true, withFileTypes: true });
+  } catch {
+    return null;
+  }
+  const files: string[] = [];
+  for (const entry of entries) {
+    if (entry.isDirectory()) continue;
+    if (files.length >= MAX_LOOSE_REFS) return null;
+    const file = path.join(entry.parentPath ?? entry.path, entry.name);
+    files.push(`${path.relative(root, file)}=${fileIdentity(file)}`);
+  }
+  return [...parts, ...files.sort()].join('\n');
+}
