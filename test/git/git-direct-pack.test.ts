@@ -118,11 +118,22 @@ describe('git writing the pack into the connection', () => {
 
   test('still answers a v2 fetch that git refuses before saying anything with a clean 400', async () => {
     const tip = (await git.ok(['rev-parse', 'main'], { cwd: serverDir('small') })).stdout.trim();
-    for (const args of [['want zzzz\n', 'done\n'], [`want ${tip}\n`, 'frobnicate\n', 'done\n'], [`want ${tip}\n`, 'deepen 0\n', 'done\n']]) {
-      const answer = await post(v2Fetch(args), {});
-      assert.equal(answer.status, 400, `${args.join('')} -> ${answer.status}`);
+    const refused = [
+      v2Fetch(['want zzzz\n', 'done\n']),
+      v2Fetch([`want ${tip}\n`, 'frobnicate\n', 'done\n']),
+      v2Fetch([`want ${tip}\n`, 'deepen 0\n', 'done\n']),
+      Buffer.from('this is not a pkt-line'),
+      Buffer.from('0009want\n0000zzzz'),
+      Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x02]),
+    ];
+    for (const body of refused) {
+      const answer = await post(body, {});
+      assert.equal(answer.status, 400, `${JSON.stringify(body.toString())} -> ${answer.status}`);
       assert.match(answer.body.toString(), /not a valid Git protocol request/);
     }
+    const notGzip = await post(Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' });
+    assert.equal(notGzip.status, 400);
+    assert.match(notGzip.body.toString(), /not valid gzip/);
     // An unknown object is refused by git inside the answer, as git http-backend does.
     const unknown = await post(v2Fetch([`want ${'1'.repeat(40)}\n`, 'done\n']), {});
     assert.equal(unknown.status, 200);

@@ -59,7 +59,15 @@ async function answerDirect(
   setNoCacheHeaders(reply);
   reply.type(RESULT_TYPE);
   if (!(await writeHeadForGit(reply, socket, 200))) return;
-  const child = spawnUploadPackInto(socket, { repoDir: access.repoDir, protocol });
+  let child: ReturnType<typeof spawnUploadPackInto>;
+  try {
+    child = spawnUploadPackInto(socket, { repoDir: access.repoDir, protocol });
+  } catch (error) {
+    // The head is out: all that is left to say is that the answer ends here, empty.
+    request.log.error({ err: error }, 'could not start git');
+    socket.destroy();
+    return;
+  }
   // Node stops reading a socket it hands to a child; reading on is how a client that goes away is
   // noticed (the socket closes, and superviseGitChild stops git).
   socket.resume();
