@@ -1,13 +1,15 @@
 /**
  * Profiles one HTTP load alone (no other load in the same profile): sets up a data directory,
  * starts `gitgate serve` under `node --cpu-prof`, runs autocannon on one URL, and prints the summary.
- * Usage: node --import tsx bench/profile-one.ts [user|health|garbage] [seconds]
+ * Usage: node --import tsx bench/profile-one.ts [user|health|garbage|cold] [seconds]
+ * (`cold`: a different token each request, out of PROFILE_TOKENS seeded ones, 200,000 by default)
  * Environment: PROFILE_LOG_LEVEL (warn by default, as in the bench; `info` is the server's default).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { GARBAGE_TOKEN, healthUrl, load, describe, userUrl } from './api-workloads.js';
-import { gitgateEnv, setupGitgate, startGitgate } from './gitgate-process.js';
+import { BENCH_USER, gitgateEnv, setupGitgate, startGitgate } from './gitgate-process.js';
+import { seedTokens } from './seed-tokens.js';
 import { summarise } from './profile-summary.js';
 import { makeWorkDir } from './util.js';
 
@@ -24,14 +26,15 @@ try {
   const dataDir = path.join(work, 'data');
   const env = gitgateEnv({ GITGATE_LOG_LEVEL: process.env.PROFILE_LOG_LEVEL ?? 'warn', ...(which === 'garbage' ? { GITGATE_AUTH_THROTTLE: 'off' } : {}) });
   const setup = await setupGitgate(dataDir, env);
+  const rotate = which === 'cold' ? seedTokens(dataDir, BENCH_USER, Number(process.env.PROFILE_TOKENS ?? 200_000)).sort(() => Math.random() - 0.5) : undefined;
   const profDir = path.join(work, 'prof');
   const args = process.env.PROFILE_OFF === '1' ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir];
   const server = await startGitgate(dataDir, env, args);
   const url = which === 'health' ? healthUrl(server.url) : userUrl(server.url);
-  const headers: Record<string, string> = which === 'health' ? {} : { authorization: `token ${which === 'garbage' ? GARBAGE_TOKEN : setup.token}` };
-  await load(url, { headers, seconds: 1 });
+  const headers: Record<string, string> = which === 'health' || which === 'cold' ? {} : { authorization: `token ${which === 'garbage' ? GARBAGE_TOKEN : setup.token}` };
+  await load(url, { headers, rotate, seconds: 1 });
   const before = cpuTicks(server.pid);
-  const result = await load(url, { headers, seconds });
+  const result = await load(url, { headers, rotate, seconds });
   const cpuMs = (cpuTicks(server.pid) - before) * 10;
   const requests = Object.values(result.statuses).reduce((a, b) => a + b, 0);
   process.stdout.write(`${which}: ${describe(result)}; server CPU ${((cpuMs * 1000) / Math.max(1, requests)).toFixed(0)} us per request\n`);
