@@ -6,10 +6,14 @@
 // ~40 MB of resident memory more than the same code bundled (measured: kysely alone +19 MB as
 // node_modules, +4 MB bundled). Code loaded on first use stays in chunks of its own (splitting).
 // Native addons stay external; so do modules loaded through createRequire (selfsigned).
+import fs from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..');
+
+// Chunk names carry a content hash: a stale chunk from a former build must not linger.
+fs.rmSync(path.join(root, 'dist', 'bundle'), { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,
@@ -23,6 +27,10 @@ await build({
   external: ['better-sqlite3', '@node-rs/argon2', 'pg-native'],
   // CommonJS dependencies call require(); an ES module has none unless it makes one.
   banner: { js: "import { createRequire as __gitgateCreateRequire } from 'node:module';\nconst require = __gitgateCreateRequire(import.meta.url);" },
+  // Sources stay in memory as strings (2.2 MB for the server's chunk): without whitespace they take
+  // ~1 MB less. Names are kept, so stack traces in logs still read.
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
