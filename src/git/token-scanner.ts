@@ -37,40 +37,71 @@ const TOKEN_PREFIX = Buffer.from('ggp_');
  */
 const PARALLEL_READ_BYTES = 2 * 1024 * 1024;
 
+export interface SkippedBlob {
+  sha: string;
+  path: string;
+  size: number;
+}
+
+export interface QuarantineScan {
+  /** Token-shaped strings in the pushed blobs (not in those the repository already had), with paths. */
+  candidates: TokenCandidate[];
+  /**
+   * Pushed blobs over the size limit (not read), with their paths. Settles later than the scan:
+   * finding a path takes a walk of the new history, which no verdict waits for. Never rejects.
+   */
+  skipped: Promise<SkippedBlob[]>;
+}
+
 /**
  * The objects a push adds are exactly those in its quarantine directory: listed with
  * `--batch-all-objects` over that directory alone (no walk of history), then only the blobs are read.
- * Paths come from one walk of the new history, needed only for blobs too large to read (the warning
- * names them: that walk runs beside the read) and for the rare blob that holds a candidate.
+ * Paths come from one walk of the new commits, needed only for blobs too large to read (the warning
+ * names them: that walk starts beside the read and may end after it) and for the rare blob that
+ * holds a candidate. Nothing here depends on the ref updates, so the scan can start as soon as the
+ * quarantine is complete.
  */
-export async function scanPushedObjects(options: ScanLimits & { repoDir: string; quarantineEnv: Env; tips: string[] }): Promise<TokenCandidate[]> {
+export async function scanQuarantine(options: { repoDir: string; quarantineEnv: Env; maxBlobBytes: number }): Promise<QuarantineScan> {
   const quarantineOnly = { ...options.quarantineEnv, GIT_ALTERNATE_OBJECT_DIRECTORIES: '' };
   const check = spawnGit(['cat-file', '--batch-all-objects', '--unordered', '--batch-check=%(objectname) %(objecttype) %(objectsize)'], {
     cwd: options.repoDir,
     extraEnv: quarantineOnly,
     stdio: ['ignore', 'pipe', 'ignore'],
   });
-  const objects = await readObjectList(check);
-  const revs = [...options.tips, '--not', '--all'];
+  const commits: string[] = [];
+  const objects = await readObjectList(check, commits);
   const readable: ObjectEntry[] = [];
-  const skipped: ObjectEntry[] = [];
-  for (const object of objects) (object.size <= options.maxBlobBytes ? readable : skipped).push(object);
+  const tooLarge: ObjectEntry[] = [];
+  for (const object of objects) (object.size <= options.maxBlobBytes ? readable : tooLarge).push(object);
 
   let paths: Promise<Map<string, string>> | null = null;
-  const pathsOfNewBlobs = () => (paths ??= pathsOf(options.repoDir, revs, options.quarantineEnv, new Set(objects.map((o) => o.sha))));
+  const pathsOfNewBlobs = () => (paths ??= pathsOf(options.repoDir, commits, options.quarantineEnv, new Set(objects.map((o) => o.sha))));
   // The readers start first (they are the longer part); the walk for the skipped blobs' paths runs
-  // beside them, on a core of its own, instead of after them.
-  const scanning = scanBlobs(options.repoDir, options.quarantineEnv, readable, skipped.length > 0 ? 1 : 0);
-  if (skipped.length > 0) pathsOfNewBlobs().catch(() => {}); // awaited below
+  // beside them, on a core of its own.
+  const scanning = scanBlobs(options.repoDir, options.quarantineEnv, readable, tooLarge.length > 0 ? 1 : 0);
+  const skipped: Promise<SkippedBlob[]> =
+    tooLarge.length === 0
+      ? Promise.resolve([])
+      : pathsOfNewBlobs().then(
+          (known) => tooLarge.filter((b) => known.has(b.sha)).map((b) => ({ sha: b.sha, size: b.size, path: known.get(b.sha)! })),
+          // The quarantine may be gone by then (its objects moved into the repository): still name the blob.
+          () => tooLarge.map((b) => ({ sha: b.sha, size: b.size, path: '(unknown)' })),
+        );
   const found = await scanning;
 
   // index-pack may have appended existing objects to complete a thin pack: those are not new.
   const fresh: TokenCandidate[] = [];
   for (const candidate of found) if (!(await existsInRepository(options.repoDir, candidate.blob))) fresh.push(candidate);
-  if (fresh.length === 0 && skipped.length === 0) return fresh;
+  if (fresh.length === 0) return { candidates: [], skipped };
   const known = await pathsOfNewBlobs();
-  for (const blob of skipped) if (known.has(blob.sha)) options.onSkippedBlob?.({ ...blob, path: known.get(blob.sha)! });
-  return fresh.map((c) => ({ ...c, path: known.get(c.blob) ?? '' }));
+  return { candidates: fresh.map((c) => ({ ...c, path: known.get(c.blob) ?? '' })), skipped };
+}
+
+/** `scanQuarantine`, with skipped blobs reported to `onSkippedBlob` before it returns. */
+export async function scanPushedObjects(options: ScanLimits & { repoDir: string; quarantineEnv: Env; tips?: string[] }): Promise<TokenCandidate[]> {
+  const scan = await scanQuarantine(options);
+  for (const blob of await scan.skipped) options.onSkippedBlob?.(blob);
+  return scan.candidates;
 }
 
 /** Every blob reachable from any ref, for a repository made public. */
@@ -90,14 +121,17 @@ export async function scanHistory(options: ScanLimits & { repoDir: string }): Pr
   return scanBlobs(options.repoDir, {}, readable);
 }
 
-/** The blobs in a `--batch-check` listing (`sha type size [rest]`). */
-async function readObjectList(child: ChildProcess): Promise<ObjectEntry[]> {
+/** The blobs in a `--batch-check` listing (`sha type size [rest]`); commits go to `commits` when given. */
+async function readObjectList(child: ChildProcess, commits?: string[]): Promise<ObjectEntry[]> {
   const objects: ObjectEntry[] = [];
   const exited = exitOf(child, 'cat-file --batch-check');
   await forEachLine(child.stdout!, (line) => {
     const first = line.indexOf(' ');
     const second = line.indexOf(' ', first + 1);
-    if (first < 0 || second < 0 || line.slice(first + 1, second) !== 'blob') return;
+    if (first < 0 || second < 0) return;
+    const type = line.slice(first + 1, second);
+    if (type === 'commit') commits?.push(line.slice(0, first));
+    if (type !== 'blob') return;
     const third = line.indexOf(' ', second + 1);
     const size = Number(third < 0 ? line.slice(second + 1) : line.slice(second + 1, third));
     objects.push({ sha: line.slice(0, first), type: 'blob', size, path: third < 0 ? '' : line.slice(third + 1) });
@@ -200,9 +234,11 @@ async function existsInRepository(repoDir: string, sha: string): Promise<boolean
   }
 }
 
-/** The path at which each wanted blob first appears among `revs` (`git rev-list --objects`). */
-async function pathsOf(repoDir: string, revs: string[], env: Env, wanted: Set<string>): Promise<Map<string, string>> {
-  const revList = spawnGit(['rev-list', '--objects', ...revs], { cwd: repoDir, extraEnv: env, stdio: ['ignore', 'pipe', 'ignore'] });
+/** The path at which each wanted blob first appears in the trees of `commits` and not of any ref. */
+async function pathsOf(repoDir: string, commits: string[], env: Env, wanted: Set<string>): Promise<Map<string, string>> {
+  const revList = spawnGit(['rev-list', '--objects', '--stdin', '--not', '--all'], { cwd: repoDir, extraEnv: env, stdio: ['pipe', 'pipe', 'ignore'] });
+  revList.stdin!.on('error', () => {}); // an early exit of git is reported by exitOf
+  revList.stdin!.end(commits.length > 0 ? `${commits.join('\n')}\n` : '');
   const exited = exitOf(revList, 'rev-list');
   const paths = new Map<string, string>();
   await forEachLine(revList.stdout!, (line) => {

@@ -123,6 +123,26 @@ test('a push with a live token among five hundred branches is refused as a whole
   assert.equal((await git.ok(['--git-dir', repoDir, 'for-each-ref', 'refs/heads/topic/'])).stdout.trim(), '');
 });
 
+
+test('a large push (kept as a pack and scanned as soon as it is complete) is refused for a live token and accepted without one', async () => {
+  const { token, work, repoDir } = await setup();
+  const before = (await git.ok(['--git-dir', repoDir, 'rev-parse', 'main'])).stdout.trim();
+  // Well over receive.unpackLimit (100 objects): receive-pack keeps the push as one pack.
+  for (let i = 0; i < 120; i++) fs.writeFileSync(path.join(work, `file${i}.txt`), `file ${i}\n`);
+  await git.ok(['add', '.'], { cwd: work });
+  await git.ok(['commit', '--quiet', '-m', 'many files'], { cwd: work });
+  const clean = (await git.ok(['rev-parse', 'HEAD'], { cwd: work })).stdout.trim();
+  for (let i = 120; i < 240; i++) fs.writeFileSync(path.join(work, `file${i}.txt`), i === 200 ? `key ${token}\n` : `file ${i}\n`);
+  await git.ok(['add', '.'], { cwd: work });
+  await git.ok(['commit', '--quiet', '-m', 'more files'], { cwd: work });
+  const push = await git.run(['push', 'origin', 'main'], { cwd: work });
+  assert.notEqual(push.code, 0);
+  assert.match(push.stderr, /remote:\s+path\s+file200\.txt:1/);
+  assert.equal((await git.ok(['--git-dir', repoDir, 'rev-parse', 'main'])).stdout.trim(), before);
+  await git.ok(['push', '--quiet', 'origin', `${clean}:refs/heads/main`], { cwd: work });
+  assert.equal((await git.ok(['--git-dir', repoDir, 'rev-parse', 'main'])).stdout.trim(), clean);
+});
+
 test('no token appears in any log line of the hook tests', () => {
   for (const line of server.logs) for (const secret of secrets) assert.equal(line.includes(secret), false);
 });

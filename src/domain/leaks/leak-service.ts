@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { commitIntroducing, scanHistory, scanPushedObjects, type TokenCandidate } from '../../git/token-scanner.js';
+import { commitIntroducing, type QuarantineScan, scanHistory, scanQuarantine, type TokenCandidate } from '../../git/token-scanner.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Caller } from '../auth/actor.js';
 import type { TokenNotices } from '../notifications/token-notices.js';
@@ -18,12 +18,16 @@ export interface PushCheck {
   updates: { oldSha: string; newSha: string; ref: string }[];
   /** The hook's quarantine variables: without them git cannot see the pushed objects. */
   quarantineEnv: Record<string, string | undefined>;
+  /** A scan of exactly the quarantine's objects, started before the hook asked (`scanQuarantine`). */
+  scan?: Promise<QuarantineScan>;
 }
 
 export interface PushVerdict {
   blocked: boolean;
   /** Lines for git to show the pusher as `remote:` lines. */
   lines: string[];
+  /** Work the verdict did not wait for (warnings about skipped blobs); settles, never rejects. */
+  settled?: Promise<void>;
 }
 
 export interface LeakServiceDeps {
@@ -55,24 +59,30 @@ export function createLeakService(deps: LeakServiceDeps) {
     return live;
   }
 
+  const quarantineScan = (repoDir: string, quarantineEnv: Record<string, string | undefined>): Promise<QuarantineScan> =>
+    scanQuarantine({ repoDir, quarantineEnv, maxBlobBytes: deps.maxBlobBytes });
+
   const skipWarner = (repo: Repo) => (blob: { sha: string; path: string; size: number }) =>
     deps.warn('secret scanning skipped a blob larger than GITGATE_SCAN_MAX_BLOB_BYTES', { repo: repo.fullName, blob: blob.sha, path: blob.path, size: blob.size, limit: deps.maxBlobBytes });
 
   return {
-    /** Scans only the objects the push adds (those reachable from the new tips and not from any existing ref). */
+    /** Scans the objects in a push's quarantine: what it adds. Needs nothing from the hook but the variables. */
+    scanQuarantine: quarantineScan,
+
+    /** Scans only the objects the push adds (those in its quarantine, which no existing ref reaches). */
     async checkPush(check: PushCheck): Promise<PushVerdict> {
       const tips = check.updates.map((u) => u.newSha).filter((sha) => !ZERO_SHA.test(sha));
       if (tips.length === 0) return { blocked: false, lines: [] };
       const revs = [...tips, '--not', '--all'];
-      const candidates = await scanPushedObjects({
-        repoDir: check.repoDir,
-        quarantineEnv: check.quarantineEnv,
-        tips,
-        maxBlobBytes: deps.maxBlobBytes,
-        onSkippedBlob: skipWarner(check.repo),
-      });
-      const live = await liveTokensIn(candidates);
-      if (live.length === 0) return { blocked: false, lines: [] };
+      const scan = await (check.scan ?? quarantineScan(check.repoDir, check.quarantineEnv));
+      const warnSkipped = skipWarner(check.repo);
+      const settled = scan.skipped
+        .then((blobs) => {
+          for (const blob of blobs) warnSkipped(blob);
+        })
+        .catch(() => {});
+      const live = await liveTokensIn(scan.candidates);
+      if (live.length === 0) return { blocked: false, lines: [], settled };
 
       const pusherId = check.pusher.kind === 'user' ? check.pusher.user.id : null;
       const lines = ['', 'Push refused: it contains a live Gitgate personal access token.', ''];
@@ -98,7 +108,7 @@ export function createLeakService(deps: LeakServiceDeps) {
         'or remove it from your commits (git commit --amend, or git rebase -i) and push again.',
         '',
       );
-      return { blocked: true, lines };
+      return { blocked: true, lines, settled };
     },
 
     /** `POST /credentials/revoke`: whoever holds a leaked token may revoke it; its owner is told. */

@@ -1,9 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import type { Caller } from '../../domain/auth/actor.js';
+import path from 'node:path';
 import type { LeakService, PushVerdict } from '../../domain/leaks/leak-service.js';
 import type { Repo } from '../../domain/repos/repo-store.js';
 import { HOOK_CHANNEL_FD, HOOK_CHANNEL_VARIABLE, HOOK_REQUEST_MAGIC, installHooksDir } from '../../git/push-hooks.js';
+import { quarantineHoldsOnly, watchQuarantinePacks } from '../../git/quarantine-packs.js';
+import type { QuarantineScan } from '../../git/token-scanner.js';
 
 interface PushContext {
   repo: Repo;
@@ -17,6 +20,12 @@ const REQUEST_FIELDS = 5;
 const UPDATE = /^([0-9a-f]{40}|[0-9a-f]{64}) ([0-9a-f]{40}|[0-9a-f]{64}) (\S+)$/;
 const CANNOT_CHECK: PushVerdict = { blocked: true, lines: ['Push refused: Gitgate could not check it for leaked tokens. Try again.'] };
 
+/** A scan started as soon as index-pack completed a quarantine's pack, before the hook asked. */
+interface EarlyScan {
+  pack: string;
+  scan: Promise<QuarantineScan>;
+}
+
 /**
  * The way back from git's pre-receive hook to the Gitgate process that started the push: a socket
  * pair per push, one end kept here, the other given to `git receive-pack` as its fd 3 and so
@@ -27,14 +36,19 @@ const CANNOT_CHECK: PushVerdict = { blocked: true, lines: ['Push refused: Gitgat
 export async function startHookChannel(options: { dataDir: string; leaks: LeakService; onError: (error: unknown) => void }) {
   const hooksPath = installHooksDir(options.dataDir);
   const open = new Set<Duplex>();
+  // By quarantine directory (resolved): each is scanned once, whichever push's watcher saw it first.
+  const early = new Map<string, EarlyScan>();
 
-  function serve(channel: Duplex, context: PushContext) {
+  /** Serves the hook's one request; resolves once the verdict's own follow-up work has settled. */
+  function serve(channel: Duplex, context: PushContext): { settled: () => Promise<void> } {
     const chunks: Buffer[] = [];
     let size = 0;
     let answered = false;
+    let settled: Promise<void> = Promise.resolve();
     const answer = (verdict: PushVerdict) => {
       if (answered) return;
       answered = true;
+      if (verdict.settled) settled = verdict.settled;
       const lines = verdict.lines.map((line) => `${line.replace(/[\r\n]/g, ' ')}\n`).join('');
       // The end of the stream tells the hook the verdict is complete.
       channel.end(`${verdict.blocked ? 'refused' : 'ok'}\n${lines}`);
@@ -56,6 +70,7 @@ export async function startHookChannel(options: { dataDir: string; leaks: LeakSe
       });
     };
     channel.on('data', onData);
+    return { settled: () => settled };
   }
 
   async function check(fields: string[], context: PushContext): Promise<PushVerdict> {
@@ -73,7 +88,29 @@ export async function startHookChannel(options: { dataDir: string; leaks: LeakSe
       GIT_ALTERNATE_OBJECT_DIRECTORIES: alternates || undefined,
       GIT_QUARANTINE_PATH: quarantine || undefined,
     };
-    return options.leaks.checkPush({ ...context, updates, quarantineEnv });
+    // The early scan counts only if it read this very quarantine and the quarantine still holds
+    // nothing but the pack it read; otherwise the scan starts now.
+    const started = quarantine && quarantine === objectDirectory ? early.get(path.resolve(quarantine)) : undefined;
+    const scan = started && (await quarantineHoldsOnly(quarantine!, started.pack)) ? started.scan : undefined;
+    return options.leaks.checkPush({ ...context, updates, quarantineEnv, scan });
+  }
+
+  /** Starts scanning each quarantine pack of `repoDir` as soon as it is complete; returns the stop. */
+  function scanEarly(repoDir: string) {
+    const mine: string[] = [];
+    const watcher = watchQuarantinePacks(repoDir, ({ quarantine, pack }) => {
+      const key = path.resolve(quarantine);
+      if (early.has(key)) return;
+      const quarantineEnv = { GIT_OBJECT_DIRECTORY: quarantine, GIT_ALTERNATE_OBJECT_DIRECTORIES: path.join(repoDir, 'objects'), GIT_QUARANTINE_PATH: quarantine };
+      const scan = options.leaks.scanQuarantine(repoDir, quarantineEnv);
+      scan.catch(() => {}); // a failed early scan is only used (and reported) if the hook asks
+      early.set(key, { pack, scan });
+      mine.push(key);
+    });
+    return () => {
+      watcher.close();
+      for (const key of mine) early.delete(key);
+    };
   }
 
   return {
@@ -92,14 +129,20 @@ export async function startHookChannel(options: { dataDir: string; leaks: LeakSe
           open.add(channel);
           // A hook that died mid-request (EPIPE, ECONNRESET): git refuses the push on its exit status.
           channel.on('error', () => {});
-          // Children git leaves running (`gc --auto` may detach) keep their copy: ours goes with git.
+          const stopEarlyScans = scanEarly(context.repoDir);
+          const served = serve(channel, context);
+          // Children git leaves running (`gc --auto` may detach) keep their copy: ours goes once git
+          // has exited and the verdict's warnings are logged. Node's 'close' of the child waits for
+          // this end too, so the push's response ends after those log lines (as after its audit).
           const release = () => {
-            open.delete(channel);
-            channel.destroy();
+            stopEarlyScans();
+            served.settled().finally(() => {
+              open.delete(channel);
+              channel.destroy();
+            });
           };
           if (child.exitCode !== null || child.signalCode !== null) release();
           else child.once('exit', release);
-          serve(channel, context);
         },
       };
     },
