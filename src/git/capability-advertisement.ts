@@ -33,3 +33,10 @@ export function createCapabilityCache(env: NodeJS.ProcessEnv = process.env): Cap
     },
   };
 }
+
+/** The features git lists for `fetch` in a capability advertisement (`fetch=shallow filter ...`). */
+export function fetchFeatures(advertisement: Buffer): Set<string> {
+  const text = advertisement.toString('latin1');
+  const match = /(?:^|\n)[0-9a-f]{4}fetch=([^\n]*)\n/.exec(text);
+  return new Set(match ? match[1]!.split(' ') : []);
+}

@@ -18,7 +18,14 @@ const FLAGS = new Set(['done', 'thin-pack', 'no-progress', 'include-tag', 'ofs-d
 /** The most `have` lines (and bytes) worth reading here; git sends at most a few thousand per round. */
 export const MAX_DIRECT_REQUEST_BYTES = 1024 * 1024;
 
-export function isPlainV2Fetch(body: Buffer): boolean {
+/** The filter-specs git 2.x parses (git dies silently on one it cannot: "invalid filter-spec"). */
+const FILTER = /^(blob:none|blob:limit=[0-9]{1,15}[kmg]?|tree:[0-9]{1,9}|object:type=(blob|tree|commit|tag))$/i;
+
+/**
+ * `options.filter`: whether git accepts `filter` here (uploadpack.allowFilter), as git itself said
+ * in its capability advertisement; without it a `filter` line makes git exit without a word.
+ */
+export function isPlainV2Fetch(body: Buffer, options: { filter?: boolean } = {}): boolean {
   if (body.length > MAX_DIRECT_REQUEST_BYTES) return false;
   let offset = 0;
   /** The next packet: a line without its newline, or 'flush' / 'delim', or null when malformed. */
@@ -50,6 +57,7 @@ export function isPlainV2Fetch(body: Buffer): boolean {
     return false;
   }
   let wants = 0;
+  let filters = 0;
   const deepen = new Set<string>();
   for (;;) {
     const line = next();
@@ -63,14 +71,16 @@ export function isPlainV2Fetch(body: Buffer): boolean {
     else if ((name === 'have' || name === 'shallow') && OID.test(value)) continue;
     else if (name === 'deepen' && POSITIVE.test(value)) deepen.add(name);
     else if (line === 'deepen-relative') deepen.add(line);
-    // `filter` (needs uploadpack.allowFilter), `deepen-since` ("no commits selected"), `deepen-not`
+    else if (name === 'filter' && options.filter && FILTER.test(value)) filters += 1;
+    // Another `filter`, `deepen-since` ("no commits selected"), `deepen-not`
     // (resolves a ref), `want-ref`, `sideband-all`, `packfile-uris`, `wait-for-done`: each can end
     // in a silent refusal, so they take the piped path.
     else return false;
   }
   // `deepen-relative` means something only with `deepen`.
   if (deepen.has('deepen-relative') && !deepen.has('deepen')) return false;
-  return wants > 0 && offset === body.length;
+  // git refuses a second filter-spec ("cannot be combined").
+  return wants > 0 && filters <= 1 && offset === body.length;
 }
 
 /** The protocol v2 command a request starts with (`fetch`, `ls-refs`, ...), or null. */

@@ -106,6 +106,17 @@ describe('git writing the pack into the connection', () => {
     assert.equal((await git.ok(['rev-list', '--count', 'HEAD'], { cwd: path.join(git.home, 'shallow') })).stdout.trim(), '1');
   });
 
+  test('serves a partial clone (--filter=blob:none) the same way, once git has said it accepts filters', async () => {
+    const result = await git.ok(['clone', '-q', '--bare', '--filter=blob:none', url('small'), 'partial.git'], {
+      env: { GIT_TRACE_CURL: '1', GIT_TRACE_CURL_NO_DATA: '1' },
+    });
+    assert.ok(postResponseHeaders(result.stderr).at(-1)!.includes('connection: close'));
+    const clone = path.join(git.home, 'partial.git');
+    assert.equal((await git.ok(['config', 'remote.origin.partialclonefilter'], { cwd: clone })).stdout.trim(), 'blob:none');
+    const missing = await git.ok(['rev-list', '--objects', '--missing=print', 'main'], { cwd: clone });
+    assert.match(missing.stdout, /^\?[0-9a-f]{40}$/m, 'the blobs were left out');
+  });
+
   test('answers a gzip-compressed v2 fetch the same way', async () => {
     const tip = (await git.ok(['rev-parse', 'main'], { cwd: serverDir('small') })).stdout.trim();
     const answer = await post(gzipSync(v2Fetch([`want ${tip}\n`, 'no-progress\n', 'done\n'])), { 'content-encoding': 'gzip' });

@@ -26,6 +26,7 @@ before(() => {
   const env = { PATH: process.env.PATH, HOME: repo, GIT_CONFIG_NOSYSTEM: '1' };
   spawnSync('git', ['init', '-q', '--bare', repo], { env });
   spawnSync('git', ['fast-import', '--quiet'], { cwd: repo, env, input: linearHistory(6) });
+  spawnSync('git', ['config', 'uploadpack.allowFilter', 'true'], { cwd: repo, env });
   tip = spawnSync('git', ['rev-parse', 'main'], { cwd: repo, env }).stdout.toString().trim();
   base = spawnSync('git', ['rev-parse', 'main~3'], { cwd: repo, env }).stdout.toString().trim();
 });
@@ -47,7 +48,7 @@ describe('which upload-pack requests git may answer straight into the connection
     ['an unknown argument', () => fetchRequest([`want ${tip}\n`, 'frobnicate\n', 'done\n']), false],
     ['deepen 0', () => fetchRequest([`want ${tip}\n`, 'deepen 0\n', 'done\n']), false],
     ['deepen-relative without deepen', () => fetchRequest([`want ${tip}\n`, 'deepen-relative\n', 'done\n']), false],
-    ['a filter (allowed only by configuration)', () => fetchRequest([`want ${tip}\n`, 'filter blob:none\n', 'done\n']), false],
+    ['a filter where git did not advertise it', () => fetchRequest([`want ${tip}\n`, 'filter blob:none\n', 'done\n']), false],
     ['a want-ref', () => fetchRequest(['want-ref refs/heads/main\n', 'done\n']), false],
     ['sha256 on a sha1 repository', () => fetchRequest([`want ${tip}\n`, 'done\n'], [pkt('object-format=sha256\n')]), false],
     ['an unknown capability', () => fetchRequest([`want ${tip}\n`, 'done\n'], [pkt('frob=1\n')]), false],
@@ -73,6 +74,27 @@ describe('which upload-pack requests git may answer straight into the connection
     });
   }
 
+  const withFilter: Array<[string, string[], boolean]> = [
+    ['blob:none', ['filter blob:none\n'], true],
+    ['blob:limit', ['filter blob:limit=1k\n'], true],
+    ['tree depth', ['filter tree:0\n'], true],
+    ['object type', ['filter object:type=commit\n'], true],
+    ['an invalid limit', ['filter blob:limit=xyz\n'], false],
+    ['an unknown filter', ['filter bogus\n'], false],
+    ['a combined filter', ['filter combine:blob:none+tree:0\n'], false],
+    ['two filters', ['filter blob:none\n', 'filter tree:0\n'], false],
+  ];
+  for (const [name, lines, accepted] of withFilter) {
+    test(`where git advertised filter, ${accepted ? 'accepts' : 'leaves to the piped path'} ${name}`, () => {
+      const request = fetchRequest([`want ${tip}\n`, ...lines, 'done\n']);
+      assert.equal(isPlainV2Fetch(request, { filter: true }), accepted);
+      if (accepted) {
+        const answer = uploadPack(request);
+        assert.ok(answer.stdout.length > 0, `git said nothing (exit ${answer.status}): ${answer.stderr}`);
+      }
+    });
+  }
+
   test('the malformed requests it leaves to the piped path are ones git ends without a word', () => {
     // Why the check exists: on the direct path these would get a 200 with an empty body.
     for (const request of [
@@ -80,6 +102,8 @@ describe('which upload-pack requests git may answer straight into the connection
       fetchRequest([`want ${tip}\n`, 'frobnicate\n', 'done\n']),
       fetchRequest([`want ${tip}\n`, 'deepen 0\n', 'done\n']),
       fetchRequest([`want ${tip}\n`, 'done\n'], [pkt('frob=1\n')]),
+      fetchRequest([`want ${tip}\n`, 'filter blob:limit=xyz\n', 'done\n']),
+      fetchRequest([`want ${tip}\n`, 'filter blob:none\n', 'filter tree:0\n', 'done\n']),
     ]) {
       const answer = uploadPack(request);
       assert.equal(answer.stdout.length, 0);

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Services } from '../../domain/services.js';
-import { type CapabilityCache, createCapabilityCache } from '../../git/capability-advertisement.js';
-import { gitEnv } from '../../git/git-command.js';
+import type { CapabilityCache } from '../../git/capability-advertisement.js';
 import { type GitService, isGitService, isProtocolV2, sanitizeGitProtocol, spawnGitService } from '../../git/git-service.js';
 import { encodePacket, FLUSH_PACKET } from '../../git/pkt-line.js';
+import { capabilityCache } from './answer-caches.js';
 import { answerText, setNoCacheHeaders } from './git-answers.js';
 import { authorizeGitRequest } from './git-access.js';
 import { firstChunk, superviseGitChild } from './git-output.js';
@@ -12,7 +12,6 @@ import { gitTargetOf } from './git-target.js';
 
 /** `GET .../info/refs?service=...`: the ref advertisement that starts every smart HTTP exchange. */
 export function registerInfoRefsRoute(app: FastifyInstance, deps: { services: Services; config: Config }) {
-  const capabilities = createCapabilityCache(gitEnv());
   app.get('/:owner/:repo/info/refs', async (request, reply) => {
     const service = (request.query as { service?: unknown }).service;
     if (!isGitService(service)) {
@@ -23,7 +22,7 @@ export function registerInfoRefsRoute(app: FastifyInstance, deps: { services: Se
     if (!access) return reply;
 
     const protocol = sanitizeGitProtocol(request.headers['git-protocol']);
-    if (service === 'git-upload-pack' && isProtocolV2(protocol)) return answerCapabilities(request, reply, capabilities, access.repoDir, protocol);
+    if (service === 'git-upload-pack' && isProtocolV2(protocol)) return answerCapabilities(request, reply, capabilityCache, access.repoDir, protocol);
     const child = spawnGitService({ service, repoDir: access.repoDir, advertiseRefs: true, protocol });
     const supervised = superviseGitChild(request, reply, child);
     child.stdin.end();

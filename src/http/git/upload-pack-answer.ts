@@ -3,9 +3,9 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isProtocolV2, sanitizeGitProtocol, spawnGitService, spawnUploadPackInto, stopGitProcess } from '../../git/git-service.js';
-import { gitEnv } from '../../git/git-command.js';
-import { createLsRefsCache } from '../../git/ls-refs-cache.js';
+import { fetchFeatures } from '../../git/capability-advertisement.js';
 import { commandOf, isPlainV2Fetch, MAX_DIRECT_REQUEST_BYTES } from '../../git/upload-pack-request.js';
+import { capabilityCache, lsRefsCache as lsRefs } from './answer-caches.js';
 import { socketForGit, writeHeadForGit } from './direct-response.js';
 import { answerText, setNoCacheHeaders } from './git-answers.js';
 import type { GitAccess } from './git-access.js';
@@ -13,8 +13,7 @@ import { firstChunk, superviseGitChild } from './git-output.js';
 import { bodyStages, createMeter, isReadable } from './request-body.js';
 
 const gunzipAsync = promisify(gunzip);
-/** One for the process: its keys carry each repository's path and state. */
-const lsRefs = createLsRefsCache(gitEnv());
+
 const RESULT_TYPE = 'application/x-git-upload-pack-result';
 
 /**
@@ -42,7 +41,9 @@ export async function answerUploadPack(request: FastifyRequest, reply: FastifyRe
     const plain = await inflated(raw, request.headers['content-encoding']);
     if (plain && commandOf(plain) === 'ls-refs') return answerLsRefs(request, reply, access, protocol, plain);
     const socket = socketForGit(request, reply);
-    if (plain && socket && isPlainV2Fetch(plain)) return answerDirect(request, reply, access, socket, protocol, plain);
+    if (plain && socket && isPlainV2Fetch(plain, { filter: allowsFilter(access.repoDir, protocol) })) {
+      return answerDirect(request, reply, access, socket, protocol, plain);
+    }
     return answerPiped(request, reply, access, protocol, Readable.from([raw]));
   }
   return answerPiped(request, reply, access, protocol, body);
@@ -168,4 +169,10 @@ async function inflated(raw: Buffer, contentEncoding: string | undefined): Promi
   if (encoding === 'identity' || encoding === '') return raw;
   if (encoding !== 'gzip' && encoding !== 'x-gzip') return null;
   return gunzipAsync(raw, { maxOutputLength: MAX_DIRECT_REQUEST_BYTES + 1 }).catch(() => null);
+}
+
+/** Whether git said, in the advertisement it made for this configuration, that it accepts `filter`. */
+function allowsFilter(repoDir: string, protocol: string | undefined): boolean {
+  const advertised = capabilityCache.lookup(repoDir, protocol).bytes;
+  return advertised !== null && fetchFeatures(advertised).has('filter');
 }
