@@ -37,6 +37,9 @@ const TOKEN_PREFIX = Buffer.from('ggp_');
  */
 const PARALLEL_READ_BYTES = 2 * 1024 * 1024;
 
+/** Niceness of the walk that finds paths (0 is the normal priority, 19 the lowest). */
+const WALK_NICENESS = 10;
+
 export interface SkippedBlob {
   sha: string;
   path: string;
@@ -48,7 +51,8 @@ export interface QuarantineScan {
   candidates: TokenCandidate[];
   /**
    * Pushed blobs over the size limit (not read), with their paths. Settles later than the scan:
-   * finding a path takes a walk of the new history, which no verdict waits for. Never rejects.
+   * finding a path takes a walk of the new history, which no verdict waits for (it may end after
+   * the push). Never rejects.
    */
   skipped: Promise<SkippedBlob[]>;
 }
@@ -76,9 +80,9 @@ export async function scanQuarantine(options: { repoDir: string; quarantineEnv: 
 
   let paths: Promise<Map<string, string>> | null = null;
   const pathsOfNewBlobs = () => (paths ??= pathsOf(options.repoDir, commits, options.quarantineEnv, new Set(objects.map((o) => o.sha))));
-  // The readers start first (they are the longer part); the walk for the skipped blobs' paths runs
-  // beside them, on a core of its own.
-  const scanning = scanBlobs(options.repoDir, options.quarantineEnv, readable, tooLarge.length > 0 ? 1 : 0);
+  // The readers start first; the walk for the skipped blobs' paths runs beside them at a lower
+  // priority (only a log line waits for it, and the verdict when a candidate needs its path).
+  const scanning = scanBlobs(options.repoDir, options.quarantineEnv, readable);
   const skipped: Promise<SkippedBlob[]> =
     tooLarge.length === 0
       ? Promise.resolve([])
@@ -141,15 +145,15 @@ async function readObjectList(child: ChildProcess, commits?: string[]): Promise<
 }
 
 /**
- * Reads the blobs through `git cat-file --batch --buffer` (one, or two at once for a large push
- * when a core is free besides the `busyCores` other git processes of the scan use), holding at
- * most one blob of at most the size limit per reader in memory.
+ * Reads the blobs through `git cat-file --batch --buffer` (one, or two at once for a large push on
+ * a machine with two cores or more), holding at most one blob of at most the size limit per reader
+ * in memory.
  */
-async function scanBlobs(repoDir: string, env: Env, blobs: ObjectEntry[], busyCores = 0): Promise<TokenCandidate[]> {
+async function scanBlobs(repoDir: string, env: Env, blobs: ObjectEntry[]): Promise<TokenCandidate[]> {
   if (blobs.length === 0) return [];
   let bytes = 0;
   for (const blob of blobs) bytes += blob.size;
-  const parts = bytes > PARALLEL_READ_BYTES && blobs.length > 1 && os.availableParallelism() - busyCores > 1 ? 2 : 1;
+  const parts = bytes > PARALLEL_READ_BYTES && blobs.length > 1 && os.availableParallelism() > 1 ? 2 : 1;
   // Contiguous halves of the listing (pack order): a delta and its base mostly stay in one reader.
   const cut = parts === 1 ? blobs.length : halfByBytes(blobs, bytes);
   const slices = parts === 1 ? [blobs] : [blobs.slice(0, cut), blobs.slice(cut)];
@@ -237,6 +241,15 @@ async function existsInRepository(repoDir: string, sha: string): Promise<boolean
 /** The path at which each wanted blob first appears in the trees of `commits` and not of any ref. */
 async function pathsOf(repoDir: string, commits: string[], env: Env, wanted: Set<string>): Promise<Map<string, string>> {
   const revList = spawnGit(['rev-list', '--objects', '--stdin', '--not', '--all'], { cwd: repoDir, extraEnv: env, stdio: ['pipe', 'pipe', 'ignore'] });
+  // It runs beside the blob readers and receive-pack's own connectivity walk, which the verdict
+  // waits for: let those have the CPU first.
+  if (revList.pid !== undefined) {
+    try {
+      os.setPriority(revList.pid, WALK_NICENESS);
+    } catch {
+      // Not allowed here: it runs at the normal priority.
+    }
+  }
   revList.stdin!.on('error', () => {}); // an early exit of git is reported by exitOf
   revList.stdin!.end(commits.length > 0 ? `${commits.join('\n')}\n` : '');
   const exited = exitOf(revList, 'rev-list');

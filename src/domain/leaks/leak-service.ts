@@ -26,8 +26,6 @@ export interface PushVerdict {
   blocked: boolean;
   /** Lines for git to show the pusher as `remote:` lines. */
   lines: string[];
-  /** Work the verdict did not wait for (warnings about skipped blobs); settles, never rejects. */
-  settled?: Promise<void>;
 }
 
 export interface LeakServiceDeps {
@@ -75,14 +73,15 @@ export function createLeakService(deps: LeakServiceDeps) {
       if (tips.length === 0) return { blocked: false, lines: [] };
       const revs = [...tips, '--not', '--all'];
       const scan = await (check.scan ?? quarantineScan(check.repoDir, check.quarantineEnv));
+      // Logged when the walk that finds their paths ends: no verdict waits for it.
       const warnSkipped = skipWarner(check.repo);
-      const settled = scan.skipped
+      scan.skipped
         .then((blobs) => {
           for (const blob of blobs) warnSkipped(blob);
         })
         .catch(() => {});
       const live = await liveTokensIn(scan.candidates);
-      if (live.length === 0) return { blocked: false, lines: [], settled };
+      if (live.length === 0) return { blocked: false, lines: [] };
 
       const pusherId = check.pusher.kind === 'user' ? check.pusher.user.id : null;
       const lines = ['', 'Push refused: it contains a live Gitgate personal access token.', ''];
@@ -108,7 +107,7 @@ export function createLeakService(deps: LeakServiceDeps) {
         'or remove it from your commits (git commit --amend, or git rebase -i) and push again.',
         '',
       );
-      return { blocked: true, lines, settled };
+      return { blocked: true, lines };
     },
 
     /** `POST /credentials/revoke`: whoever holds a leaked token may revoke it; its owner is told. */

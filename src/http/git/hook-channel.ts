@@ -39,16 +39,14 @@ export async function startHookChannel(options: { dataDir: string; leaks: LeakSe
   // By quarantine directory (resolved): each is scanned once, whichever push's watcher saw it first.
   const early = new Map<string, EarlyScan>();
 
-  /** Serves the hook's one request; resolves once the verdict's own follow-up work has settled. */
-  function serve(channel: Duplex, context: PushContext): { settled: () => Promise<void> } {
+  /** Serves the hook's one request. */
+  function serve(channel: Duplex, context: PushContext) {
     const chunks: Buffer[] = [];
     let size = 0;
     let answered = false;
-    let settled: Promise<void> = Promise.resolve();
     const answer = (verdict: PushVerdict) => {
       if (answered) return;
       answered = true;
-      if (verdict.settled) settled = verdict.settled;
       const lines = verdict.lines.map((line) => `${line.replace(/[\r\n]/g, ' ')}\n`).join('');
       // The end of the stream tells the hook the verdict is complete.
       channel.end(`${verdict.blocked ? 'refused' : 'ok'}\n${lines}`);
@@ -70,7 +68,6 @@ export async function startHookChannel(options: { dataDir: string; leaks: LeakSe
       });
     };
     channel.on('data', onData);
-    return { settled: () => settled };
   }
 
   async function check(fields: string[], context: PushContext): Promise<PushVerdict> {
@@ -130,19 +127,15 @@ export async function startHookChannel(options: { dataDir: string; leaks: LeakSe
           // A hook that died mid-request (EPIPE, ECONNRESET): git refuses the push on its exit status.
           channel.on('error', () => {});
           const stopEarlyScans = scanEarly(context.repoDir);
-          const served = serve(channel, context);
-          // Children git leaves running (`gc --auto` may detach) keep their copy: ours goes once git
-          // has exited and the verdict's warnings are logged. Node's 'close' of the child waits for
-          // this end too, so the push's response ends after those log lines (as after its audit).
+          // Children git leaves running (`gc --auto` may detach) keep their copy: ours goes with git.
           const release = () => {
             stopEarlyScans();
-            served.settled().finally(() => {
-              open.delete(channel);
-              channel.destroy();
-            });
+            open.delete(channel);
+            channel.destroy();
           };
           if (child.exitCode !== null || child.signalCode !== null) release();
           else child.once('exit', release);
+          serve(channel, context);
         },
       };
     },
