@@ -35,8 +35,13 @@ export function createGitSetting(env: NodeJS.ProcessEnv): GitSetting {
 
 /** What identifies a version of a file cheaply: inode, size and modification time (ns); 'none' when absent. */
 export function fileIdentity(file: string): string {
+  return fileVersion(file).identity;
+}
+
+/** A file's identity and its modification time in ms (0 when absent). */
+export function fileVersion(file: string): { identity: string; mtimeMs: number } {
   const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
-  return stat ? `${stat.ino}:${stat.size}:${stat.mtimeNs}` : 'none';
+  return stat ? { identity: `${stat.ino}:${stat.size}:${stat.mtimeNs}`, mtimeMs: Number(stat.mtimeNs / 1_000_000n) } : { identity: 'none', mtimeMs: 0 };
 }
 
 export function readIfExists(file: string): string | null {

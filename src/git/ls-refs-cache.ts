@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createGitSetting, fileIdentity } from './git-setting.js';
+import { createGitSetting, fileVersion } from './git-setting.js';
 
 /**
  * Protocol v2 `ls-refs` (the second request of every fetch, and all of `git ls-remote` after
@@ -21,10 +21,17 @@ export interface LsRefsCache {
 }
 
 const MAX_LOOSE_REFS = 256;
+/**
+ * A ref file's modification time is as coarse as the kernel's clock tick (1-4 ms), and a freed inode
+ * number can come back at once: two updates within one tick could leave a file that looks exactly
+ * like an earlier one. As git does for its index ("racy git"), an answer is kept only once every
+ * ref file is older than this, so a later write cannot share its time.
+ */
+export const RACY_MS = 1000;
 const MAX_ENTRIES = 256;
 const MAX_ANSWER_BYTES = 256 * 1024;
 
-export function createLsRefsCache(env: NodeJS.ProcessEnv): LsRefsCache {
+export function createLsRefsCache(env: NodeJS.ProcessEnv, now: () => number = Date.now): LsRefsCache {
   const setting = createGitSetting(env);
   const entries = new Map<string, Buffer>();
   const keyOf = (repoDir: string, protocol: string | undefined, request: Buffer): string | null => {
@@ -32,7 +39,7 @@ export function createLsRefsCache(env: NodeJS.ProcessEnv): LsRefsCache {
     if (configured === null) return null;
     const refs = refsState(repoDir);
     if (refs === null) return null;
-    return JSON.stringify([repoDir, configured, protocol ?? '', request.toString('latin1'), refs]);
+    return JSON.stringify([repoDir, configured, protocol ?? '', request.toString('latin1'), refs.key]);
   };
   return {
     keyOf,
@@ -48,15 +55,19 @@ export function createLsRefsCache(env: NodeJS.ProcessEnv): LsRefsCache {
     remember(key, repoDir, protocol, request, answer) {
       // A ref that moved while git ran could be in the answer or not: keep it only if nothing moved.
       if (answer.length > MAX_ANSWER_BYTES || keyOf(repoDir, protocol, request) !== key) return;
+      const refs = refsState(repoDir);
+      if (!refs || refs.newestMtimeMs > now() - RACY_MS) return;
       if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
       entries.set(key, answer);
     },
   };
 }
 
-/** The identities of HEAD, packed-refs and every file under refs/ (lock files included), or null. */
-export function refsState(repoDir: string): string | null {
-  const parts = [fileIdentity(path.join(repoDir, 'HEAD')), fileIdentity(path.join(repoDir, 'packed-refs'))];
+/**
+ * The identities of HEAD, packed-refs and every file under refs/ (lock files included), and the
+ * newest of their modification times; null past MAX_LOOSE_REFS loose refs.
+ */
+export function refsState(repoDir: string): { key: string; newestMtimeMs: number } | null {
   const root = path.join(repoDir, 'refs');
   let entries: fs.Dirent[];
   try {
@@ -64,12 +75,17 @@ export function refsState(repoDir: string): string | null {
   } catch {
     return null;
   }
-  const files: string[] = [];
+  const files = [path.join(repoDir, 'HEAD'), path.join(repoDir, 'packed-refs')];
   for (const entry of entries) {
     if (entry.isDirectory()) continue;
-    if (files.length >= MAX_LOOSE_REFS) return null;
-    const file = path.join(entry.parentPath ?? entry.path, entry.name);
-    files.push(`${path.relative(root, file)}=${fileIdentity(file)}`);
+    if (files.length >= MAX_LOOSE_REFS + 2) return null;
+    files.push(path.join(entry.parentPath ?? entry.path, entry.name));
   }
-  return [...parts, ...files.sort()].join('\n');
+  let newestMtimeMs = 0;
+  const parts = files.map((file) => {
+    const version = fileVersion(file);
+    newestMtimeMs = Math.max(newestMtimeMs, version.mtimeMs);
+    return `${path.relative(repoDir, file)}=${version.identity}`;
+  });
+  return { key: parts.sort().join('\n'), newestMtimeMs };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
 import { gitEnv } from '../../src/git/git-command.js';
-import { createLsRefsCache, refsState } from '../../src/git/ls-refs-cache.js';
+import { createLsRefsCache, RACY_MS, refsState } from '../../src/git/ls-refs-cache.js';
 import { createToken, createUser, makeTempDir, startTestServer, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
 import { createGitClient, type GitClient, repoUrl } from './git-client.js';
@@ -42,8 +42,22 @@ async function lsRefs(name: string, request: Buffer) {
   return Buffer.from(await response.arrayBuffer());
 }
 
+/**
+ * Makes the repository's ref files look older than RACY_MS, as they are on a server between pushes:
+ * answers about fresher files are not kept (see RACY_MS).
+ */
+function ageRefFiles(repoDir: string) {
+  const past = new Date(Date.now() - 10 * RACY_MS);
+  const files = [path.join(repoDir, 'HEAD'), path.join(repoDir, 'packed-refs')];
+  for (const entry of fs.readdirSync(path.join(repoDir, 'refs'), { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files.push(path.join(entry.parentPath ?? entry.path, entry.name));
+  }
+  for (const file of files) if (fs.existsSync(file)) fs.utimesSync(file, past, past);
+}
+
 /** Both requests, twice each (the second from the cache), each the very bytes git writes now. */
 async function assertAnswersAreGits(name: string, what: string) {
+  ageRefFiles(serverDir(name));
   for (const request of [...LS_REFS, ...LS_REFS]) {
     assert.deepEqual(await lsRefs(name, request), gitsOwnAnswer(serverDir(name), request), what);
   }
@@ -121,15 +135,17 @@ describe('the refs state an answer is kept under', () => {
   after(() => fs.rmSync(path.dirname(repo), { recursive: true, force: true }));
 
   test('changes with every ref update, and is no key at all past 256 loose refs', () => {
-    const cache = createLsRefsCache({ PATH: process.env.PATH, HOME: '/nonexistent' });
+    // A clock ahead of the files' times: the answers below are about files written just now.
+    const cache = createLsRefsCache({ PATH: process.env.PATH, HOME: '/nonexistent' }, () => Date.now() + 10 * RACY_MS);
     const key = cache.keyOf(repo, 'version=2', LS_REFS[0]!);
     assert.ok(key);
     assert.equal(cache.keyOf(repo, 'version=2', LS_REFS[0]!), key, 'the same while nothing changes');
     cache.remember(key, repo, 'version=2', LS_REFS[0]!, Buffer.from('answer'));
     assert.deepEqual(cache.get(key), Buffer.from('answer'));
-    const before = refsState(repo);
+    const before = refsState(repo)?.key;
+    assert.ok(before);
     run(['update-ref', 'refs/heads/main', 'main~1']);
-    assert.notEqual(refsState(repo), before);
+    assert.notEqual(refsState(repo)?.key, before);
     assert.notEqual(cache.keyOf(repo, 'version=2', LS_REFS[0]!), key);
     // An answer made while a ref moved is not kept under the old state.
     const stale = cache.keyOf(repo, 'version=2', LS_REFS[1]!)!;
@@ -139,5 +155,23 @@ describe('the refs state an answer is kept under', () => {
     for (let i = 0; i < 256; i++) run(['update-ref', `refs/heads/many/b${i}`, 'main']);
     assert.equal(refsState(repo), null);
     assert.equal(cache.keyOf(repo, 'version=2', LS_REFS[0]!), null);
+  });
+
+  test('keeps no answer while a ref file is younger than RACY_MS (its time could be shared by a later write)', () => {
+    const fresh = path.join(makeTempDir('gitgate-lsrefs-'), 'fresh.git');
+    spawnSync('git', ['init', '-q', '--bare', fresh], { env });
+    spawnSync('git', ['fast-import', '--quiet'], { cwd: fresh, env, input: linearHistory(2) });
+    try {
+      const cache = createLsRefsCache({ PATH: process.env.PATH, HOME: '/nonexistent' });
+      const key = cache.keyOf(fresh, 'version=2', LS_REFS[0]!)!;
+      cache.remember(key, fresh, 'version=2', LS_REFS[0]!, Buffer.from('answer'));
+      assert.equal(cache.get(key), undefined, 'refs written just now');
+      ageRefFiles(fresh);
+      const aged = cache.keyOf(fresh, 'version=2', LS_REFS[0]!)!;
+      cache.remember(aged, fresh, 'version=2', LS_REFS[0]!, Buffer.from('answer'));
+      assert.deepEqual(cache.get(aged), Buffer.from('answer'), 'refs older than RACY_MS');
+    } finally {
+      fs.rmSync(path.dirname(fresh), { recursive: true, force: true });
+    }
   });
 });
