@@ -78,26 +78,28 @@ export async function scanQuarantine(options: { repoDir: string; quarantineEnv: 
   const tooLarge: ObjectEntry[] = [];
   for (const object of objects) (object.size <= options.maxBlobBytes ? readable : tooLarge).push(object);
 
-  let paths: Promise<Map<string, string>> | null = null;
-  const pathsOfNewBlobs = () => (paths ??= pathsOf(options.repoDir, commits, options.quarantineEnv, new Set(objects.map((o) => o.sha))));
+  let walk: Walk | null = null;
+  const walkNewHistory = () => (walk ??= pathsOf(options.repoDir, commits, options.quarantineEnv, new Set(objects.map((o) => o.sha))));
   // The readers start first; the walk for the skipped blobs' paths runs beside them at a lower
   // priority (only a log line waits for it, and the verdict when a candidate needs its path).
   const scanning = scanBlobs(options.repoDir, options.quarantineEnv, readable);
   const skipped: Promise<SkippedBlob[]> =
     tooLarge.length === 0
       ? Promise.resolve([])
-      : pathsOfNewBlobs().then(
-          (known) => tooLarge.filter((b) => known.has(b.sha)).map((b) => ({ sha: b.sha, size: b.size, path: known.get(b.sha)! })),
-          // The quarantine may be gone by then (its objects moved into the repository): still name the blob.
+      : walkNewHistory().paths.then(
+          (known) => tooLarge.map((b) => ({ sha: b.sha, size: b.size, path: known.get(b.sha) ?? '(unknown)' })),
           () => tooLarge.map((b) => ({ sha: b.sha, size: b.size, path: '(unknown)' })),
         );
   const found = await scanning;
+  // The walk reads the refs (`--not --all`) and opens the quarantine when it starts: that must
+  // happen before the verdict lets receive-pack move the objects and update the refs.
+  if (walk) await (walk as Walk).started;
 
   // index-pack may have appended existing objects to complete a thin pack: those are not new.
   const fresh: TokenCandidate[] = [];
   for (const candidate of found) if (!(await existsInRepository(options.repoDir, candidate.blob))) fresh.push(candidate);
   if (fresh.length === 0) return { candidates: [], skipped };
-  const known = await pathsOfNewBlobs();
+  const known = await walkNewHistory().paths;
   return { candidates: fresh.map((c) => ({ ...c, path: known.get(c.blob) ?? '' })), skipped };
 }
 
@@ -238,8 +240,14 @@ async function existsInRepository(repoDir: string, sha: string): Promise<boolean
   }
 }
 
+interface Walk {
+  /** Settles once git has printed its first line (its refs are read) or has exited. */
+  started: Promise<void>;
+  paths: Promise<Map<string, string>>;
+}
+
 /** The path at which each wanted blob first appears in the trees of `commits` and not of any ref. */
-async function pathsOf(repoDir: string, commits: string[], env: Env, wanted: Set<string>): Promise<Map<string, string>> {
+function pathsOf(repoDir: string, commits: string[], env: Env, wanted: Set<string>): Walk {
   const revList = spawnGit(['rev-list', '--objects', '--stdin', '--not', '--all'], { cwd: repoDir, extraEnv: env, stdio: ['pipe', 'pipe', 'ignore'] });
   // It runs beside the blob readers and receive-pack's own connectivity walk, which the verdict
   // waits for: let those have the CPU first.
@@ -252,16 +260,26 @@ async function pathsOf(repoDir: string, commits: string[], env: Env, wanted: Set
   }
   revList.stdin!.on('error', () => {}); // an early exit of git is reported by exitOf
   revList.stdin!.end(commits.length > 0 ? `${commits.join('\n')}\n` : '');
-  const exited = exitOf(revList, 'rev-list');
-  const paths = new Map<string, string>();
-  await forEachLine(revList.stdout!, (line) => {
-    const space = line.indexOf(' ');
-    if (space < 0) return;
-    const sha = line.slice(0, space);
-    if (wanted.has(sha) && !paths.has(sha)) paths.set(sha, line.slice(space + 1));
+  let markStarted = () => {};
+  const started = new Promise<void>((resolve) => {
+    markStarted = resolve;
   });
-  await exited;
-  return paths;
+  const exited = exitOf(revList, 'rev-list');
+  exited.then(markStarted, markStarted);
+  const paths = (async () => {
+    const found = new Map<string, string>();
+    await forEachLine(revList.stdout!, (line) => {
+      markStarted();
+      const space = line.indexOf(' ');
+      if (space < 0) return;
+      const sha = line.slice(0, space);
+      if (wanted.has(sha) && !found.has(sha)) found.set(sha, line.slice(space + 1));
+    });
+    await exited;
+    return found;
+  })();
+  paths.catch(() => {}); // awaited by the callers that need it
+  return { started, paths };
 }
 
 /** Calls `onLine` for each line of a stream (without its newline); resolves at the end. */
