@@ -1,145 +1,19 @@
-import { PassThrough, pipeline } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../../config.js';
-import type { Services } from '../../domain/services.js';
-import { type GitService, sanitizeGitProtocol, spawnGitService, stopGitProcess } from '../../git/git-service.js';
-import {
-  buildPushRefusal,
-  createPushRequestWatcher,
-  createReportStatusWatcher,
-  type PushRequestHead,
-} from '../../git/receive-pack-protocol.js';
-import { answerText, setNoCacheHeaders } from './git-answers.js';
-import type { HookChannel } from './hook-channel.js';
-import { authorizeGitRequest, type GitAccess } from './git-access.js';
-import { firstChunk, prepend, superviseGitChild } from './git-output.js';
+import type { FastifyInstance } from 'fastify';
+import { authorizeGitRequest } from './git-access.js';
 import { gitTargetOf } from './git-target.js';
+import { answerReceivePack, type ReceivePackDeps } from './receive-pack-answer.js';
 import { answerUploadPack } from './upload-pack-answer.js';
-import { bodyStages, createMeter, isReadable, PushTooLargeError } from './request-body.js';
-
-type Deps = { services: Services; config: Config; hooks?: HookChannel | null };
-
-/** Why Gitgate cut a request short itself, decided before git said anything. */
-type Interruption = { kind: 'too_large' } | { kind: 'bad_body' };
 
 /** `POST .../git-upload-pack` (a read, whatever the method) and `POST .../git-receive-pack` (a write). */
-export function registerServiceRpcRoutes(app: FastifyInstance, deps: Deps) {
-  for (const service of ['git-upload-pack', 'git-receive-pack'] as const) {
-    app.post(`/:owner/:repo/${service}`, async (request, reply) => {
-      const action = service === 'git-upload-pack' ? 'read' : 'write';
-      const access = await authorizeGitRequest(request, reply, deps, gitTargetOf(request.params), action);
-      if (!access) return reply;
-      if (service === 'git-upload-pack') return answerUploadPack(request, reply, access);
-      return runService(request, reply, deps, access, service);
-    });
-  }
-}
-
-async function runService(request: FastifyRequest, reply: FastifyReply, deps: Deps, access: GitAccess, service: GitService) {
-  const { config, services } = deps;
-  const body = request.body;
-  if (!isReadable(body)) {
-    return answerText(reply, 415, `Expected a request with Content-Type application/x-${service}-request.`);
-  }
-  const isPush = service === 'git-receive-pack';
-  // Filled in by stream callbacks as the exchange goes on.
-  const state = {
-    interruption: null as Interruption | null,
-    head: null as PushRequestHead | null,
-    report: null as ReturnType<typeof createReportStatusWatcher> | null,
-  };
-
-  const pushWatcher = isPush
-    ? createPushRequestWatcher((parsed) => {
-        state.head = parsed;
-        if (parsed) state.report = createReportStatusWatcher(parsed.capabilities);
-        // A declared length already over the limit is refused before any of the pack travels.
-        const declared = Number(request.headers['content-length'] ?? Number.NaN);
-        if (parsed && declared > config.maxPushBytes) interrupt({ kind: 'too_large' });
-      })
-    : null;
-  const meter = createMeter({
-    limit: isPush ? config.maxPushBytes : undefined,
-    watch: pushWatcher ? (chunk) => pushWatcher.feed(chunk) : undefined,
+export function registerServiceRpcRoutes(app: FastifyInstance, deps: ReceivePackDeps) {
+  app.post('/:owner/:repo/git-upload-pack', async (request, reply) => {
+    const access = await authorizeGitRequest(request, reply, deps, gitTargetOf(request.params), 'read');
+    if (!access) return reply;
+    return answerUploadPack(request, reply, access);
   });
-  const stages = bodyStages(request.headers['content-encoding'], meter);
-  if (!stages) return answerText(reply, 415, 'Unsupported Content-Encoding: send the body plain or gzip-compressed.');
-
-  const hook = isPush && deps.hooks ? deps.hooks.register({ repo: access.repo, repoDir: access.repoDir, pusher: access.actor }) : null;
-  const child = spawnGitService({
-    service,
-    repoDir: access.repoDir,
-    advertiseRefs: false,
-    protocol: sanitizeGitProtocol(request.headers['git-protocol']),
-    maxInputBytes: isPush ? config.maxPushBytes : undefined,
-    configArgs: hook?.configArgs,
-    env: hook?.env,
-    channelFd: hook !== null,
+  app.post('/:owner/:repo/git-receive-pack', async (request, reply) => {
+    const access = await authorizeGitRequest(request, reply, deps, gitTargetOf(request.params), 'write');
+    if (!access) return reply;
+    return answerReceivePack(request, reply, deps, access);
   });
-  hook?.attach(child);
-  const supervised = superviseGitChild(request, reply, child);
-  function interrupt(why: Interruption) {
-    state.interruption ??= why;
-    stopGitProcess(child, 1000);
-    dropRestOfBody();
-  }
-  function dropRestOfBody() {
-    if (!isReadable(body)) return;
-    body.unpipe();
-    body.resume();
-  }
-
-  // The request stream stays out of the pipeline: a failing stage must not destroy the socket the
-  // answer still has to travel on. What the client sends after an interruption is read and dropped.
-  pipeline([...stages, child.stdin], (error) => {
-    pushWatcher?.end();
-    if (!error) return;
-    if (error instanceof PushTooLargeError) interrupt({ kind: 'too_large' });
-    else if ((error as NodeJS.ErrnoException).code?.startsWith('Z_')) interrupt({ kind: 'bad_body' });
-    else stopGitProcess(child);
-    dropRestOfBody();
-  });
-  body.on('error', () => stopGitProcess(child));
-  body.pipe(stages[0]!);
-
-  // git's stdout reaches the client through `output`, which ends only once the push is recorded:
-  // a client that sees its push succeed finds it in the audit log.
-  const output = new PassThrough();
-  child.stdout.pipe(output, { end: false });
-  child.stdout.on('data', (chunk: Buffer) => state.report?.feed(chunk));
-  supervised.exited.then(async (result) => {
-    const { head, report, interruption } = state;
-    if (isPush && head && report && result.code === 0 && !interruption) {
-      const updates = report.succeeded(head.commands);
-      if (updates.length > 0) {
-        const actor = access.actor;
-        const tokenId = actor.kind === 'user' ? (actor.token?.id ?? null) : null;
-        await services.repos.recordPush(access.repo, actor, updates, tokenId, request.ip).catch((error: unknown) => {
-          request.log.error({ err: error }, 'could not record a push');
-        });
-      }
-    }
-    output.end();
-  });
-
-  const first = await firstChunk(output);
-  setNoCacheHeaders(reply);
-  reply.type(`application/x-${service}-result`);
-  if (first) return reply.send(prepend([first], output));
-
-  const exit = await supervised.exited;
-  const { head, interruption } = state;
-  if (interruption?.kind === 'too_large') {
-    const message = `push refused: it is larger than this server's limit of ${config.maxPushBytes} bytes`;
-    const refusal = head ? buildPushRefusal(head, message) : null;
-    reply.header('Connection', 'close');
-    if (refusal) return reply.send(refusal);
-    return answerText(reply, 413, `Push refused: it is larger than this server's limit of ${config.maxPushBytes} bytes.`);
-  }
-  if (interruption?.kind === 'bad_body') return answerText(reply, 400, 'The request body is not valid gzip data.');
-  if (exit.code !== 0) {
-    request.log.warn({ code: exit.code, signal: exit.signal, stderr: supervised.stderr() }, `${service} refused the request`);
-    return answerText(reply, 400, 'The request is not a valid Git protocol request.');
-  }
-  return reply.send('');
 }
