@@ -11,7 +11,7 @@ import { GARBAGE_TOKEN, healthUrl, load, describe, userUrl } from './api-workloa
 import { BENCH_USER, gitgateEnv, setupGitgate, startGitgate } from './gitgate-process.js';
 import { seedTokens } from './seed-tokens.js';
 import { summarise } from './profile-summary.js';
-import { makeWorkDir } from './util.js';
+import { makeWorkDir, shuffle } from './util.js';
 
 /** utime + stime of a process, in clock ticks (10 ms here). */
 function cpuTicks(pid: number): number {
@@ -26,7 +26,7 @@ try {
   const dataDir = path.join(work, 'data');
   const env = gitgateEnv({ GITGATE_LOG_LEVEL: process.env.PROFILE_LOG_LEVEL ?? 'warn', ...(which === 'garbage' ? { GITGATE_AUTH_THROTTLE: 'off' } : {}) });
   const setup = await setupGitgate(dataDir, env);
-  const rotate = which === 'cold' ? seedTokens(dataDir, BENCH_USER, Number(process.env.PROFILE_TOKENS ?? 200_000)).sort(() => Math.random() - 0.5) : undefined;
+  const rotate = which === 'cold' ? shuffle(seedTokens(dataDir, BENCH_USER, Number(process.env.PROFILE_TOKENS ?? 200_000))) : undefined;
   const profDir = path.join(work, 'prof');
   const args = process.env.PROFILE_OFF === '1' ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir];
   const server = await startGitgate(dataDir, env, args);

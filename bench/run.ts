@@ -31,7 +31,7 @@ import { NGINX_MISSING, type NginxServer, nginxAvailable, startNginx } from './n
 import { postgresRows } from './postgres-workloads.js';
 import { formatTable, machineFacts, makeRow, notMeasured, type Row } from './report.js';
 import { seedTokens } from './seed-tokens.js';
-import { envNumber, log, MB, makeWorkDir, readMemory, sleep } from './util.js';
+import { envNumber, log, MB, makeWorkDir, readMemory, shuffle, sleep } from './util.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -351,15 +351,6 @@ async function main() {
   process.stdout.write(`\nwrote bench/results.json\n`);
 }
 
-/** Fisher-Yates with Math.random: the order only needs to defeat locality, not to repeat. */
-function shuffle<T>(items: T[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 export type { LoadResult };
 

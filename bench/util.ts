@@ -142,3 +142,13 @@ export function envNumber(name: string, fallback: number): number {
 export function log(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
 }
+
+/** Fisher-Yates with Math.random: the order only needs to defeat locality, not to repeat. */
+export function shuffle<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
