@@ -4,8 +4,6 @@ import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { StartupError } from './startup-error.js';
-
-export { StartupError };
 import type { Clock } from './lib/clock.js';
 
 export interface RunningServer {
@@ -16,7 +14,6 @@ export interface RunningServer {
   setupUrl: string | null;
   close(): Promise<void>;
 }
-
 
 /** Opens everything, listens, and prints the one-time setup URL while no administrator exists. */
 export async function startServer(
