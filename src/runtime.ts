@@ -12,7 +12,6 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** Opens the data directory, the database (migrated) and the secret key; the CLI and the server share it. */
 export interface RuntimeOptions {
   clock?: Clock;
   migrate?: boolean;
@@ -20,6 +19,7 @@ export interface RuntimeOptions {
   warn?: (message: string, data: Record<string, unknown>) => void;
 }
 
+/** Opens the data directory, the database (migrated) and the secret key; the CLI and the server share it. */
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   ensureDataDir(config.dataDir);
   const secretKey = loadSecretKey(config.dataDir, config.secretKey);
