@@ -1,4 +1,5 @@
 import './custom-elements.js';
+import type { ComponentChildren } from 'preact';
 import { SCOPES } from '../domain/tokens/scopes.js';
 import type { TokenInfo } from '../domain/tokens/token-store.js';
 import { CsrfField, FieldError, Flash, type Problems } from './components.js';
@@ -199,26 +200,33 @@ export function NewTokenPage({ ctx, values, problems }: { ctx: PageContext; valu
   );
 }
 
-function ConfirmDelete({ ctx, token }: { ctx: PageContext; token: TokenInfo }) {
+/** A danger button that opens, without JavaScript, a box asking to confirm before the form is posted. */
+function ConfirmDialog(props: { ctx: PageContext; summary: string; label: string; action: string; confirm: string; children: ComponentChildren }) {
   return (
     <details class="details-reset d-inline-block">
       {/* biome-ignore lint/a11y/useSemanticElements: a <summary> opens its <details> without JavaScript; role=button makes it announced as a button */}
       <summary class="btn btn-sm btn-danger" role="button">
-        Delete
+        {props.summary}
       </summary>
-      <div class="Box Box--overlay confirm-box p-3" role="dialog" aria-label={`Delete ${token.note}`}>
-        <p>
-          Are you sure you want to delete the token <strong>{token.note}</strong>? Any scripts or applications using it will no longer be
-          able to access Gitgate. You cannot undo this action.
-        </p>
-        <form action={`/settings/tokens/${token.id}/delete`} method="post">
-          <CsrfField csrf={ctx.csrf} />
+      <div class="Box Box--overlay confirm-box p-3" role="dialog" aria-label={props.label}>
+        <p>{props.children}</p>
+        <form action={props.action} method="post">
+          <CsrfField csrf={props.ctx.csrf} />
           <button type="submit" class="btn btn-danger btn-block">
-            I understand, delete this token
+            {props.confirm}
           </button>
         </form>
       </div>
     </details>
+  );
+}
+
+function ConfirmDelete({ ctx, token }: { ctx: PageContext; token: TokenInfo }) {
+  return (
+    <ConfirmDialog ctx={ctx} summary="Delete" label={`Delete ${token.note}`} action={`/settings/tokens/${token.id}/delete`} confirm="I understand, delete this token">
+      Are you sure you want to delete the token <strong>{token.note}</strong>? Any scripts or applications using it will no longer be able
+      to access Gitgate. You cannot undo this action.
+    </ConfirmDialog>
   );
 }
 
@@ -253,21 +261,9 @@ export function TokenListPage({ ctx, tokens, newToken }: { ctx: PageContext; tok
             </button>
           </form>{' '}
           {tokens.length > 0 ? (
-            <details class="details-reset d-inline-block">
-              {/* biome-ignore lint/a11y/useSemanticElements: a <summary> opens its <details> without JavaScript; role=button makes it announced as a button */}
-              <summary class="btn btn-sm btn-danger" role="button">
-                Revoke all
-              </summary>
-              <div class="Box Box--overlay confirm-box p-3" role="dialog" aria-label="Revoke all personal access tokens">
-                <p>Are you sure you want to revoke all your personal access tokens? Every script and application using them will stop working.</p>
-                <form action="/settings/tokens/revoke-all" method="post">
-                  <CsrfField csrf={ctx.csrf} />
-                  <button type="submit" class="btn btn-danger btn-block">
-                    I understand, revoke all tokens
-                  </button>
-                </form>
-              </div>
-            </details>
+            <ConfirmDialog ctx={ctx} summary="Revoke all" label="Revoke all personal access tokens" action="/settings/tokens/revoke-all" confirm="I understand, revoke all tokens">
+              Are you sure you want to revoke all your personal access tokens? Every script and application using them will stop working.
+            </ConfirmDialog>
           ) : null}
         </div>
       </div>
