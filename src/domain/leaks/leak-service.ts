@@ -122,10 +122,9 @@ export function createLeakService(deps: LeakServiceDeps) {
     async revokeExposedTokens(repo: Repo, repoDir: string): Promise<number> {
       const candidates = await scanHistory({ repoDir, maxBlobBytes: deps.maxBlobBytes, onSkippedBlob: skipWarner(repo) });
       const live = await liveTokensIn(candidates);
-      for (const { candidate } of live) {
+      for (const { candidate, owner } of live) {
         const commit = await commitIntroducing(repoDir, candidate.blob, ['--all']);
         const info = await tokens.revokeBySecret(candidate.token, 'exposed', { repository: repo.fullName, commit, path: candidate.path, line: candidate.line });
-        const owner = live.find((l) => l.candidate === candidate)!.owner;
         if (info) notices.tokenExposed(owner, info.note, info.lastFour, `the public repository ${repo.fullName}`, true).catch(() => {});
       }
       return live.length;
