@@ -9,6 +9,7 @@ import { registerCollaboratorRoutes } from './collaborators-routes.js';
 import { registerContentRoutes } from './contents-routes.js';
 import { registerCredentialRoutes } from './credentials-routes.js';
 import { etagOnSend } from './etag.js';
+import { readBodiesAsJson } from './json-body.js';
 import { buildOpenApiDocument, type RegisteredRoute } from './openapi-document.js';
 import { registerOrgRoutes } from './orgs-routes.js';
 import { applyRateLimit, registerRateLimitRoutes } from './rate-limit-routes.js';
@@ -16,19 +17,6 @@ import { rateLimiterFor } from './rate-limiter.js';
 import { registerRepoRoutes } from './repos-routes.js';
 import { registerRootRoutes } from './root-routes.js';
 import { registerUserRoutes } from './users-routes.js';
-
-/**
- * GitHub's JSON body rules: any content type is read as JSON (curl's default form type included),
- * an empty body is no body, and text that is not JSON is 400 "Problems parsing JSON".
- */
-function parseJsonBody(_request: FastifyRequest, body: string, done: (error: Error | null, value?: unknown) => void) {
-  if (body.trim() === '') return done(null, undefined);
-  try {
-    done(null, JSON.parse(body));
-  } catch {
-    done(Object.assign(new Error('Problems parsing JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }));
-  }
-}
 
 const registries = new WeakMap<object, RegisteredRoute[]>();
 
@@ -58,8 +46,7 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
     }
   });
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, parseJsonBody);
+  readBodiesAsJson(app);
   app.setErrorHandler(apiErrorHandler);
   app.setNotFoundHandler((_request, reply) => sendApiError(reply, 404, 'Not Found'));
 

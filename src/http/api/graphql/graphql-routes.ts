@@ -4,6 +4,7 @@ import type { Services } from '../../../domain/services.js';
 import { setTokenHeaders } from '../../token-headers.js';
 import { createApiContext, resolveApiActor } from '../api-context.js';
 import { apiErrorHandler } from '../api-errors.js';
+import { readBodiesAsJson } from '../json-body.js';
 import { applyRateLimit } from '../rate-limit-routes.js';
 import { rateLimiterFor } from '../rate-limiter.js';
 import type { GraphQLContext } from './graphql-context.js';
@@ -42,14 +43,7 @@ export async function graphqlRoutes(app: FastifyInstance, options: { services: S
   app.addHook('onClose', async () => limiter.stop());
   app.setErrorHandler(apiErrorHandler);
   // As GitHub does: the body is JSON whatever the Content-Type says (curl -d sends a form type).
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
-    try {
-      done(null, String(text).trim() === '' ? undefined : JSON.parse(String(text)));
-    } catch {
-      done(Object.assign(new Error('Problems parsing JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }));
-    }
-  });
+  readBodiesAsJson(app);
 
   app.post('/graphql', { config: { scopes: [] } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const actor = await resolveApiActor(request, reply, services);
