@@ -3,7 +3,6 @@ import type { Config } from '../../config.js';
 import type { Actor } from '../../domain/auth/actor.js';
 import type { Services } from '../../domain/services.js';
 import { authenticateHeader } from '../request-auth.js';
-import { setTokenHeaders } from '../token-headers.js';
 import { sendApiError } from './api-errors.js';
 import { type UrlBase, urlBase } from './presenters/urls.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -67,9 +66,4 @@ export async function resolveApiActor(request: FastifyRequest, reply: FastifyRep
       break;
   }
   return null;
-}
-
-/** Sets the token headers with the scopes a route accepts (the route's declaration by default). */
-export function acceptScopes(reply: FastifyReply, actor: Actor, scopes: readonly string[]): void {
-  setTokenHeaders(reply, actor, scopes);
 }

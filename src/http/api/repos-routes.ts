@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from './json-schema.js';
 import { canUseScopes, enforce, scopesForRepoAction } from '../../domain/auth/policy.js';
 import { createInitialCommit } from '../../git/repo-init.js';
-import { type ApiContext, acceptScopes, actorOf } from './api-context.js';
+import { setTokenHeaders } from '../token-headers.js';
+import { type ApiContext, actorOf } from './api-context.js';
 import { ApiError, notFoundError } from './api-errors.js';
 import { PageQuery, paginate } from './pagination.js';
 import { authorizeRepo, presentOneRepo, presentRepos, type RepoSort, sortRepos } from './repo-helpers.js';
@@ -88,7 +89,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: ApiContext): void 
     enforce(canUseScopes(actor, []));
     if (actor.kind !== 'user') throw notFoundError();
     const body = request.body as NewRepoInput;
-    acceptScopes(reply, actor, scopesForRepoAction('write', isPrivateRequested(body)));
+    setTokenHeaders(reply, actor, scopesForRepoAction('write', isPrivateRequested(body)));
     const repo = await createRepo(actor, actor.user.login, body);
     reply.code(201).header('Location', `${ctx.urls().api}/repos/${repo.fullName}`);
     return presentOneRepo(ctx, actor, (await repos.store.findById(repo.id))!);
@@ -137,7 +138,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: ApiContext): void 
       const actor = actorOf(request);
       const org = await orgs.getOrg((request.params as { org: string }).org);
       const body = request.body as NewRepoInput;
-      acceptScopes(reply, actor, scopesForRepoAction('write', isPrivateRequested(body)));
+      setTokenHeaders(reply, actor, scopesForRepoAction('write', isPrivateRequested(body)));
       const repo = await createRepo(actor, org.login, body);
       reply.code(201).header('Location', `${ctx.urls().api}/repos/${repo.fullName}`);
       return presentOneRepo(ctx, actor, (await repos.store.findById(repo.id))!);
@@ -173,7 +174,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: ApiContext): void 
       const body = request.body as { name?: string; description?: string | null; private?: boolean; visibility?: string; default_branch?: string };
       const { repo } = await authorizeRepo(ctx, actor, reply, owner, name, 'read');
       const makePrivate = body.private ?? (body.visibility !== undefined ? body.visibility !== 'public' : undefined);
-      acceptScopes(reply, actor, scopesForRepoAction('admin', repo.private || makePrivate === true));
+      setTokenHeaders(reply, actor, scopesForRepoAction('admin', repo.private || makePrivate === true));
       const updated = await repos.update(actor, repo, {
         name: body.name,
         description: body.description,
@@ -188,7 +189,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const actor = actorOf(request);
     const { owner, repo: name } = request.params as { owner: string; repo: string };
     const { repo } = await authorizeRepo(ctx, actor, reply, owner, name, 'read');
-    acceptScopes(reply, actor, ['delete_repo']);
+    setTokenHeaders(reply, actor, ['delete_repo']);
     await repos.delete(actor, repo);
     return reply.code(204).send();
   });
