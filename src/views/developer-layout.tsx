@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
-import { DEVELOPER_NAV, SideNav } from './components.js';
-import { Layout } from './layout.js';
+import { DEVELOPER_NAV } from './components.js';
+import { Layout, WithSideNav } from './layout.js';
 import type { PageContext } from './page-context.js';
 
 /** Developer settings have their own left sidebar, as on GitHub. */
@@ -10,12 +10,9 @@ export function DeveloperLayout({ ctx, title, current, children }: { ctx: PageCo
       <nav aria-label="Breadcrumb" class="mb-3">
         <a href="/settings/profile">Settings</a> / <a href="/settings/apps">Developer settings</a>
       </nav>
-      <div class="d-md-flex gutter-md">
-        <div class="col-md-3 mb-4">
-          <SideNav items={DEVELOPER_NAV} current={current} label="Developer settings" />
-        </div>
-        <div class="col-md-9">{children}</div>
-      </div>
+      <WithSideNav items={DEVELOPER_NAV} current={current} label="Developer settings">
+        {children}
+      </WithSideNav>
     </Layout>
   );
 }

@@ -96,16 +96,25 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
   );
 }
 
+/** A left sidebar menu beside the page body, as on GitHub's settings pages. */
+export function WithSideNav(props: { items: { href: string; label: string }[]; current: string; label: string; children: ComponentChildren }) {
+  return (
+    <div class="d-md-flex gutter-md">
+      <div class="col-md-3 mb-4">
+        <SideNav items={props.items} current={props.current} label={props.label} />
+      </div>
+      <div class="col-md-9">{props.children}</div>
+    </div>
+  );
+}
+
 /** Settings pages: the left sidebar (Developer settings last) and the page body. */
 export function SettingsLayout({ ctx, title, current, children }: { ctx: PageContext; title: string; current: string; children: ComponentChildren }) {
   return (
     <Layout ctx={ctx} title={title}>
-      <div class="d-md-flex gutter-md">
-        <div class="col-md-3 mb-4">
-          <SideNav items={SETTINGS_NAV} current={current} label="Settings" />
-        </div>
-        <div class="col-md-9">{children}</div>
-      </div>
+      <WithSideNav items={SETTINGS_NAV} current={current} label="Settings">
+        {children}
+      </WithSideNav>
     </Layout>
   );
 }
