@@ -6,9 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
 import { createCapabilityCache } from '../../src/git/capability-advertisement.js';
 import { gitEnv } from '../../src/git/git-command.js';
-import { createToken, createUser, makeTempDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { makeTempDir, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
-import { createGitClient, type GitClient, repoUrl } from './git-client.js';
+import { type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
 
 let server: TestServer;
 let git: GitClient;
@@ -29,20 +29,15 @@ async function infoRefs(name: string, protocol = 'version=2') {
   return { status: response.status, type: response.headers.get('content-type'), body: Buffer.from(await response.arrayBuffer()) };
 }
 
+withAliceOnServer({}, (fixture) => {
+  ({ server, git, token } = fixture);
+});
+
 before(async () => {
-  server = await startTestServer();
-  git = createGitClient();
-  const alice = await createUser(server, { login: 'alice' });
-  ({ token } = await createToken(server, alice, { scopes: ['repo'] }));
   for (const name of ['one', 'two', 'three']) {
     await server.services.repos.create(SYSTEM, 'alice', { name });
     await git.ok(['fast-import', '--quiet'], { cwd: serverDir(name), input: linearHistory(3) });
   }
-});
-
-after(async () => {
-  await server?.close();
-  git?.cleanup();
 });
 
 describe('the protocol v2 capability advertisement', () => {

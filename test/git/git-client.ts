@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeTempDir } from '../helpers/server.js';
+import { after, before } from 'node:test';
+import { createToken, createUser, makeTempDir, startTestServer, type TestServer } from '../helpers/server.js';
 
 export interface GitResult {
   code: number;
@@ -80,4 +81,34 @@ export function repoUrl(serverUrl: string, fullName: string, credentials?: { use
     url.password = credentials.token;
   }
   return url.toString();
+}
+
+/** What `withAliceOnServer` hands a test file. */
+export interface AliceOnServer {
+  server: TestServer;
+  git: GitClient;
+  /** Alice's `repo` token, and its id. */
+  token: string;
+  tokenId: number;
+}
+
+/**
+ * The set-up most git test files share, registered as the file's `before` and `after` hooks: a test
+ * server started with `options`, a git client, and user alice holding a `repo` token. `use` gets them
+ * before any test (or any `before` hook registered after this call) runs; both are closed after.
+ */
+export function withAliceOnServer(options: Parameters<typeof startTestServer>[0], use: (fixture: AliceOnServer) => void): void {
+  let server: TestServer | undefined;
+  let git: GitClient | undefined;
+  before(async () => {
+    server = await startTestServer(options);
+    git = createGitClient();
+    const alice = await createUser(server, { login: 'alice' });
+    const { token, id: tokenId } = await createToken(server, alice, { scopes: ['repo'] });
+    use({ server, git, token, tokenId });
+  });
+  after(async () => {
+    await server?.close();
+    git?.cleanup();
+  });
 }

@@ -7,9 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { generateSelfSignedCert } from '../../src/cli/cert-commands.js';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
-import { assertNoSecretsInLogs, createToken, createUser, makeTempDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { assertNoSecretsInLogs, makeTempDir, startTestServer, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
-import { createGitClient, type GitClient, repoUrl } from './git-client.js';
+import { type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
 import { ownDescriptorsInto, processesUsing, waitFor, zombieChildren } from './git-processes.js';
 
 // Over plain HTTP, git writes a protocol v2 fetch's answer straight into the client's connection
@@ -23,18 +23,13 @@ const serverDir = (name: string) => server.services.repos.storage.pathOf('alice'
 const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
 const v2Fetch = (args: string[]) => Buffer.from(`${pkt('command=fetch\n')}${pkt('agent=git/test\n')}${pkt('object-format=sha1\n')}0001${args.map(pkt).join('')}0000`);
 
-before(async () => {
-  server = await startTestServer();
-  git = createGitClient();
-  const alice = await createUser(server, { login: 'alice' });
-  ({ token } = await createToken(server, alice, { scopes: ['repo'] }));
-  await server.services.repos.create(SYSTEM, 'alice', { name: 'small' });
-  await git.ok(['fast-import', '--quiet'], { cwd: serverDir('small'), input: linearHistory(20) });
+withAliceOnServer({}, (fixture) => {
+  ({ server, git, token } = fixture);
 });
 
-after(async () => {
-  await server?.close();
-  git?.cleanup();
+before(async () => {
+  await server.services.repos.create(SYSTEM, 'alice', { name: 'small' });
+  await git.ok(['fast-import', '--quiet'], { cwd: serverDir('small'), input: linearHistory(20) });
 });
 
 /** Response headers git's HTTP client received for its upload-pack POSTs (from GIT_TRACE_CURL). */

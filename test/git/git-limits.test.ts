@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
 import { encodePacket } from '../../src/git/pkt-line.js';
-import { assertNoSecretsInLogs, createToken, createUser, startTestServer, type TestServer } from '../helpers/server.js';
-import { createGitClient, type GitClient, repoUrl } from './git-client.js';
+import { assertNoSecretsInLogs, type TestServer } from '../helpers/server.js';
+import { type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
 import { ownDescriptorsInto, processesUsing, waitFor, zombieChildren } from './git-processes.js';
 
 const MAX_PUSH_BYTES = 300_000;
@@ -19,16 +19,8 @@ let git: GitClient;
 let token: string;
 const url = (name: string) => repoUrl(server.url, `alice/${name}`, { user: 'alice', token });
 
-before(async () => {
-  server = await startTestServer({ env: { GITGATE_MAX_PUSH_BYTES: String(MAX_PUSH_BYTES), GITGATE_AUTH_THROTTLE: '3/5m' } });
-  git = createGitClient();
-  const alice = await createUser(server, { login: 'alice' });
-  ({ token } = await createToken(server, alice, { scopes: ['repo'] }));
-});
-
-after(async () => {
-  await server?.close();
-  git?.cleanup();
+withAliceOnServer({ env: { GITGATE_MAX_PUSH_BYTES: String(MAX_PUSH_BYTES), GITGATE_AUTH_THROTTLE: '3/5m' } }, (fixture) => {
+  ({ server, git, token } = fixture);
 });
 
 describe('the maximum push size', () => {

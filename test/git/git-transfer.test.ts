@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
 import { encodePacket } from '../../src/git/pkt-line.js';
-import { assertNoSecretsInLogs, createToken, createUser, startTestServer, type TestServer } from '../helpers/server.js';
+import { assertNoSecretsInLogs, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
-import { createGitClient, type GitClient, repoUrl } from './git-client.js';
+import { type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
 
 let server: TestServer;
 let git: GitClient;
@@ -33,16 +33,8 @@ async function seeded(name: string, count = 3): Promise<string> {
   return local;
 }
 
-before(async () => {
-  server = await startTestServer();
-  git = createGitClient();
-  const alice = await createUser(server, { login: 'alice' });
-  ({ token, id: tokenId } = await createToken(server, alice, { scopes: ['repo'] }));
-});
-
-after(async () => {
-  await server?.close();
-  git?.cleanup();
+withAliceOnServer({}, (fixture) => {
+  ({ server, git, token, tokenId } = fixture);
 });
 
 describe('cloning and fetching', () => {

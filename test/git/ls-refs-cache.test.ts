@@ -6,9 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
 import { gitEnv } from '../../src/git/git-command.js';
 import { createLsRefsCache, RACY_MS, refsState } from '../../src/git/ls-refs-cache.js';
-import { createToken, createUser, makeTempDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { makeTempDir, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
-import { createGitClient, type GitClient, repoUrl } from './git-client.js';
+import { type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
 
 let server: TestServer;
 let git: GitClient;
@@ -63,16 +63,8 @@ async function assertAnswersAreGits(name: string, what: string) {
   }
 }
 
-before(async () => {
-  server = await startTestServer();
-  git = createGitClient();
-  const alice = await createUser(server, { login: 'alice' });
-  ({ token } = await createToken(server, alice, { scopes: ['repo'] }));
-});
-
-after(async () => {
-  await server?.close();
-  git?.cleanup();
+withAliceOnServer({}, (fixture) => {
+  ({ server, git, token } = fixture);
 });
 
 describe('ls-refs', () => {
