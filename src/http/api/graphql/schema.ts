@@ -2,7 +2,9 @@ import { buildSchema, type GraphQLFieldResolver, GraphQLInterfaceType, GraphQLOb
 import type { User } from '../../../domain/accounts/user-store.js';
 import type { Repo } from '../../../domain/repos/repo-store.js';
 import { createRepoReader } from '../../../git/repo-reader.js';
+import { toApiTimeOrNull } from '../../../lib/time.js';
 import { encodeNodeId } from '../presenters/node-id.js';
+import { avatarUrl } from '../presenters/user-presenters.js';
 import type { GraphQLContext } from './graphql-context.js';
 import { createRepository } from './create-repository.js';
 import { findRepository } from './find-repository.js';
@@ -140,7 +142,6 @@ type Resolver = GraphQLFieldResolver<never, GraphQLContext, never>;
 type Resolvers = Record<string, Record<string, Resolver>>;
 
 const constant = (value: unknown) => () => value;
-const iso = (text: string | null) => (text ? new Date(text).toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
 
 const PERMISSION = { admin: 'ADMIN', write: 'WRITE', read: 'READ', none: 'READ' } as const;
 
@@ -149,8 +150,8 @@ function accountFields(type: 'User' | 'Organization'): Record<string, Resolver> 
     id: (account: User) => encodeNodeId(type, account.id),
     databaseId: (account: User) => account.id,
     url: (account: User, _args, ctx) => `${ctx.urls.web}/${account.login}`,
-    avatarUrl: (account: User, _args, ctx) => `${ctx.urls.web}/avatars/u/${account.id}`,
-    createdAt: (account: User) => iso(account.createdAt),
+    avatarUrl: (account: User, _args, ctx) => avatarUrl(ctx.urls, account),
+    createdAt: (account: User) => toApiTimeOrNull(account.createdAt),
   } as Record<string, Resolver>;
 }
 
@@ -205,9 +206,9 @@ const resolvers: Resolvers = {
     deleteBranchOnMerge: constant(false),
     stargazerCount: constant(0),
     forkCount: constant(0),
-    createdAt: ((repo: Repo) => iso(repo.createdAt)) as Resolver,
-    updatedAt: ((repo: Repo) => iso(repo.updatedAt)) as Resolver,
-    pushedAt: ((repo: Repo) => iso(repo.pushedAt)) as Resolver,
+    createdAt: ((repo: Repo) => toApiTimeOrNull(repo.createdAt)) as Resolver,
+    updatedAt: ((repo: Repo) => toApiTimeOrNull(repo.updatedAt)) as Resolver,
+    pushedAt: ((repo: Repo) => toApiTimeOrNull(repo.pushedAt)) as Resolver,
   },
 };
 
