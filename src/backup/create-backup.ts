@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { OpenDatabase } from '../db/open-database.js';
 import type { Database } from '../db/schema.js';
+import { createRepoStore } from '../domain/repos/repo-store.js';
 import { runGit } from '../git/git-command.js';
 import { createRepoStorage } from '../git/repo-storage.js';
 import type { Clock } from '../lib/clock.js';
@@ -97,15 +98,8 @@ async function backupSqlite(source: string, target: string): Promise<void> {
 
 async function backupRepositories(db: Kysely<Database>, dataDir: string, targetDir: string): Promise<BackedUpRepo[]> {
   const storage = createRepoStorage(dataDir);
-  const rows = await db
-    .selectFrom('repos as r')
-    .innerJoin('users as o', 'o.id', 'r.owner_id')
-    .select(['o.login as owner', 'r.name as name', 'r.default_branch as defaultBranch'])
-    .orderBy('o.lower_login')
-    .orderBy('r.lower_name')
-    .execute();
   const out: BackedUpRepo[] = [];
-  for (const row of rows) {
+  for (const row of await createRepoStore(db).listAll()) {
     const source = storage.pathOf(row.owner, row.name);
     if (!fs.existsSync(source)) continue; // deleted since the database snapshot
     const refs = (await runGit(['for-each-ref', '--format=%(refname)'], { cwd: source })).toString('utf8').split('\n').filter(Boolean);
