@@ -12,16 +12,23 @@ export class PushTooLargeError extends Error {
  * Null when the body uses an encoding git never sends.
  */
 export function bodyStages(contentEncoding: string | undefined, meter: Transform): Array<NodeJS.ReadWriteStream> | null {
+  const encoding = gitBodyEncoding(contentEncoding);
+  if (encoding === null) return null;
+  return encoding === 'gzip' ? [createGunzip(), meter] : [meter];
+}
+
+/** A request's Content-Encoding as git sends it (none, or gzip), or null for one git never sends. */
+export function gitBodyEncoding(contentEncoding: string | undefined): 'identity' | 'gzip' | null {
   const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
-  if (encoding === 'identity' || encoding === '') return [meter];
-  if (encoding === 'gzip' || encoding === 'x-gzip') return [createGunzip(), meter];
+  if (encoding === 'identity' || encoding === '') return 'identity';
+  if (encoding === 'gzip' || encoding === 'x-gzip') return 'gzip';
   return null;
 }
 
-/** Counts bytes as they pass, shows each chunk to `watch`, and fails past `limit` (when given). */
-export function createMeter(options: { limit?: number; watch?: (chunk: Buffer) => void }): Transform & { bytes(): number } {
+/** Shows each chunk to `watch` as it passes, and fails once more than `limit` bytes have passed (when given). */
+export function createMeter(options: { limit?: number; watch?: (chunk: Buffer) => void }): Transform {
   let bytes = 0;
-  const meter = new Transform({
+  return new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       bytes += chunk.length;
       if (options.limit !== undefined && bytes > options.limit) {
@@ -32,7 +39,6 @@ export function createMeter(options: { limit?: number; watch?: (chunk: Buffer) =
       callback(null, chunk);
     },
   });
-  return Object.assign(meter, { bytes: () => bytes });
 }
 
 export function isReadable(value: unknown): value is Readable {

@@ -10,7 +10,7 @@ import { socketForGit, writeHeadForGit } from './direct-response.js';
 import { answerText, setNoCacheHeaders } from './git-answers.js';
 import type { GitAccess } from './git-access.js';
 import { firstChunk, superviseGitChild } from './git-output.js';
-import { bodyStages, createMeter, isReadable } from './request-body.js';
+import { bodyStages, createMeter, gitBodyEncoding, isReadable } from './request-body.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -159,15 +159,14 @@ function readWhole(stream: Readable, length: number): Promise<Buffer | null> {
     stream.once('end', () => resolve(size === length ? Buffer.concat(chunks, size) : null));
     stream.once('error', () => resolve(null));
     stream.once('close', () => resolve(null)); // after 'end' a no-op: the promise is settled
-
   });
 }
 
 /** The body as git reads it, or null when it is not valid gzip or inflates past the direct path's limit. */
 async function inflated(raw: Buffer, contentEncoding: string | undefined): Promise<Buffer | null> {
-  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
-  if (encoding === 'identity' || encoding === '') return raw;
-  if (encoding !== 'gzip' && encoding !== 'x-gzip') return null;
+  const encoding = gitBodyEncoding(contentEncoding);
+  if (encoding === 'identity') return raw;
+  if (encoding === null) return null;
   return gunzipAsync(raw, { maxOutputLength: MAX_DIRECT_REQUEST_BYTES + 1 }).catch(() => null);
 }
 
