@@ -1,10 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canAdministerSite, enforce } from '../../domain/auth/policy.js';
-import { isGitgateError } from '../../lib/errors.js';
 import { AdminTokensPage, AdminUsersPage } from '../../views/admin-pages.js';
-import { problemsOf } from '../../views/components.js';
 import { ensureSudo } from './sudo.js';
-import { field, pageNotFound, type WebKit } from './web-context.js';
+import { field, formProblems, pageNotFound, type WebKit } from './web-context.js';
 import { actorOf, auditActor, requireUser } from './web-session.js';
 
 const USER_ACTIONS = ['promote', 'demote', 'suspend', 'unsuspend'] as const;
@@ -35,9 +33,9 @@ export async function adminRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
       kit.flash.set(reply, session, { notice: `Created the user ${created.login}.` });
       return kit.redirect(reply, '/admin');
     } catch (error) {
-      if (!isGitgateError(error) || error.fields.length === 0) throw error;
+      const problems = formProblems(error);
       const users = await services.accounts.users.list({ type: 'User' });
-      return kit.send(reply, 422, <AdminUsersPage ctx={kit.context(request, reply)} users={users} values={values} problems={problemsOf(error.fields)} />);
+      return kit.send(reply, 422, <AdminUsersPage ctx={kit.context(request, reply)} users={users} values={values} problems={problems} />);
     }
   });
 

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { isGitgateError } from '../../lib/errors.js';
 import { LoginPage, SetupInvalidPage, SetupPage, SignupPage, SudoPage } from '../../views/auth-pages.js';
-import { problemsOf } from '../../views/components.js';
 import { safeReturnTo } from './return-to.js';
 import { checkSudoPassword } from './sudo.js';
-import { field, formatWait, type WebKit } from './web-context.js';
+import { field, formatWait, formProblems, type WebKit } from './web-context.js';
 import { auditActor, clearSessionCookie, requireUser, sessionOf, sessionSecretOf, startSession } from './web-session.js';
 
 /** Sign in and out, sign up, first-administrator setup, and sudo mode. */
@@ -77,8 +76,8 @@ export async function authRoutes(app: FastifyInstance, { kit }: { kit: WebKit })
       await startSession(reply, services, config, user, request);
       return kit.redirect(reply, '/');
     } catch (error) {
-      if (!isGitgateError(error) || error.fields.length === 0) throw error;
-      return kit.send(reply, 422, <SignupPage ctx={kit.context(request, reply)} open values={values} problems={problemsOf(error.fields)} />);
+      const problems = formProblems(error);
+      return kit.send(reply, 422, <SignupPage ctx={kit.context(request, reply)} open values={values} problems={problems} />);
     }
   });
 
@@ -99,8 +98,8 @@ export async function authRoutes(app: FastifyInstance, { kit }: { kit: WebKit })
       return kit.redirect(reply, '/admin');
     } catch (error) {
       if (isGitgateError(error) && error.code === 'setup_code_invalid') return kit.send(reply, 404, <SetupInvalidPage ctx={kit.context(request, reply)} />);
-      if (!isGitgateError(error) || error.fields.length === 0) throw error;
-      return kit.send(reply, 422, <SetupPage ctx={kit.context(request, reply)} code={code} values={values} problems={problemsOf(error.fields)} />);
+      const problems = formProblems(error);
+      return kit.send(reply, 422, <SetupPage ctx={kit.context(request, reply)} code={code} values={values} problems={problems} />);
     }
   });
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PolicyDenied } from '../../domain/auth/policy.js';
 import { isGitgateError } from '../../lib/errors.js';
-import { type Problems, problemsOf } from '../../views/components.js';
+import type { Problems } from '../../views/components.js';
 import { NewOrgPage, OrgProfilePage } from '../../views/profile-pages.js';
-import { field, type WebKit } from './web-context.js';
+import { field, formProblems, type WebKit } from './web-context.js';
 import { actorOf, requireUser } from './web-session.js';
 
 /** Creating organizations and managing their members (owners only: the policy decides). */
@@ -22,8 +22,7 @@ export async function orgRoutes(app: FastifyInstance, { kit }: { kit: WebKit }) 
       const org = await services.orgs.create(actorOf(request), login, user);
       return kit.redirect(reply, `/${org.login}`);
     } catch (error) {
-      if (!isGitgateError(error) || error.fields.length === 0) throw error;
-      const problems = problemsOf(error.fields);
+      const problems = formProblems(error);
       return kit.send(reply, 422, <NewOrgPage ctx={kit.context(request, reply)} values={{ login }} problems={{ login: problems.login ?? Object.values(problems)[0]! }} />);
     }
   });

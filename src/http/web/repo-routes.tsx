@@ -4,7 +4,7 @@ import { type Problems, problemsOf } from '../../views/components.js';
 import { BlobPage, NewRepoPage, RepoPage, RepoSettingsPage } from '../../views/repo-pages.js';
 import { canAdminister, isBinary, openRepo, repoParams, splitRefAndPath } from './repo-access.js';
 import { ensureSudo } from './sudo.js';
-import { field, pageNotFound, type WebKit } from './web-context.js';
+import { field, formProblems, pageNotFound, type WebKit } from './web-context.js';
 import { actorOf, requireUser } from './web-session.js';
 
 const MAX_README_BYTES = 512 * 1024;
@@ -128,8 +128,7 @@ export async function repoRoutes(app: FastifyInstance, { kit }: { kit: WebKit })
     try {
       await services.repos.update(actor, repo, { description: field(request.body, 'description'), private: field(request.body, 'visibility') === 'private' });
     } catch (error) {
-      if (!isGitgateError(error) || error.fields.length === 0) throw error;
-      return settingsPage(request, reply, 422, problemsOf(error.fields));
+      return settingsPage(request, reply, 422, formProblems(error));
     }
     kit.flash.set(reply, session, { notice: 'Repository settings saved.' });
     return kit.redirect(reply, `/${repo.owner}/${repo.name}/settings`);

@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { isGitgateError } from '../../lib/errors.js';
-import { problemsOf } from '../../views/components.js';
 import { DeveloperSettingsPage } from '../../views/developer-layout.js';
 import { NotificationSettingsPage, OrgSettingsPage, PasswordSettingsPage, ProfileSettingsPage, SecurityLogPage } from '../../views/settings-pages.js';
 import { checkSudoPassword } from './sudo.js';
-import { field, type WebKit } from './web-context.js';
+import { field, formProblems, type WebKit } from './web-context.js';
 import { auditActor, requireUser, startSession } from './web-session.js';
 
 /** Settings: profile, password, security log, organizations, and the door to developer settings. */
@@ -27,8 +25,8 @@ export async function settingsRoutes(app: FastifyInstance, { kit }: { kit: WebKi
       kit.flash.set(reply, session, { notice: 'Profile updated successfully.' });
       return kit.redirect(reply, '/settings/profile');
     } catch (error) {
-      if (!isGitgateError(error) || error.fields.length === 0) throw error;
-      return kit.send(reply, 422, <ProfileSettingsPage ctx={kit.context(request, reply)} values={values} problems={problemsOf(error.fields)} />);
+      const problems = formProblems(error);
+      return kit.send(reply, 422, <ProfileSettingsPage ctx={kit.context(request, reply)} values={values} problems={problems} />);
     }
   });
 
@@ -48,8 +46,7 @@ export async function settingsRoutes(app: FastifyInstance, { kit }: { kit: WebKi
       // Ends every session of the user; this browser gets a fresh one.
       await services.accounts.setPassword(user.login, next, auditActor(user));
     } catch (error) {
-      if (!isGitgateError(error) || error.fields.length === 0) throw error;
-      return again(422, problemsOf(error.fields));
+      return again(422, formProblems(error));
     }
     await startSession(reply, services, config, user, request);
     return kit.redirect(reply, '/settings/security-log');

@@ -1,21 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isGitgateError } from '../../lib/errors.js';
-import { type Problems, problemsOf } from '../../views/components.js';
+import type { Problems } from '../../views/components.js';
 import { NewTokenPage, RegenerateTokenPage, TokenListPage, TokenPage, type TokenFormValues } from '../../views/token-pages.js';
 import { ensureSudo, inlineSudo } from './sudo.js';
 import { readExpiration, toExpirationChoice } from './token-form.js';
-import { field, pageNotFound, fieldList, type WebKit } from './web-context.js';
+import { field, fieldList, formProblems, pageNotFound, type WebKit } from './web-context.js';
 import { auditActor, requireUser } from './web-session.js';
 
 function tokenId(request: FastifyRequest): number | null {
   const raw = (request.params as { id: string }).id;
   return /^\d{1,15}$/.test(raw) ? Number(raw) : null;
-}
-
-/** Field problems from a domain error; anything else is rethrown. */
-function formProblems(error: unknown): Problems {
-  if (isGitgateError(error) && error.fields.length > 0) return problemsOf(error.fields);
-  throw error;
 }
 
 /**

@@ -1,8 +1,9 @@
-import { notFound } from '../../lib/errors.js';
+import { isGitgateError, notFound } from '../../lib/errors.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import type { Config } from '../../config.js';
 import type { Services } from '../../domain/services.js';
+import { type Problems, problemsOf } from '../../views/components.js';
 import type { PageContext } from '../../views/page-context.js';
 import { renderDocument } from '../../views/render.js';
 import { createFlash, type Flash } from './flash.js';
@@ -69,6 +70,12 @@ export function formatWait(seconds: number): string {
   if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
   const minutes = Math.ceil(seconds / 60);
   return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+/** Field problems from a domain error, to show beside the form's inputs; anything else is rethrown. */
+export function formProblems(error: unknown): Problems {
+  if (isGitgateError(error) && error.fields.length > 0) return problemsOf(error.fields);
+  throw error;
 }
 
 /** Thrown by web routes for a missing page; the web error handler renders the HTML 404 page. */
