@@ -92,7 +92,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: ApiContext): void 
     setTokenHeaders(reply, actor, scopesForRepoAction('write', isPrivateRequested(body)));
     const repo = await createRepo(actor, actor.user.login, body);
     reply.code(201).header('Location', `${ctx.urls().api}/repos/${repo.fullName}`);
-    return presentOneRepo(ctx, actor, (await repos.store.findById(repo.id))!);
+    return presentOneRepo(ctx, actor, repo);
   });
 
   const OwnerListQuery = Type.Object({
@@ -141,7 +141,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: ApiContext): void 
       setTokenHeaders(reply, actor, scopesForRepoAction('write', isPrivateRequested(body)));
       const repo = await createRepo(actor, org.login, body);
       reply.code(201).header('Location', `${ctx.urls().api}/repos/${repo.fullName}`);
-      return presentOneRepo(ctx, actor, (await repos.store.findById(repo.id))!);
+      return presentOneRepo(ctx, actor, repo);
     },
   );
 
