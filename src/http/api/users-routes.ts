@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from './json-schema.js';
-import type { User } from '../../domain/accounts/user-store.js';
 import { hasScope } from '../../domain/auth/actor.js';
 import { canUseScopes, enforce } from '../../domain/auth/policy.js';
 import { type ApiContext, actorOf } from './api-context.js';
@@ -9,17 +8,15 @@ import { presentPrivateUser, presentPublicUser, presentSimpleUser } from './pres
 
 const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 100 }) });
 
-/** Repository counts for a profile: public ones, and (for the user themselves) private ones. */
-export async function repoCounts(ctx: ApiContext, user: User) {
-  return ctx.services.repos.store.countByOwner(user.id);
-}
-
 export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  // Repository counts for a profile; the private count is shown only to the user themselves.
+  const repoCounts = (userId: number) => ctx.services.repos.store.countByOwner(userId);
+
   app.get('/v3/user', { config: { scopes: [], resource: 'User' } }, async (request) => {
     const actor = actorOf(request);
     enforce(canUseScopes(actor, []));
     if (actor.kind !== 'user') throw notFoundError();
-    const counts = await repoCounts(ctx, actor.user);
+    const counts = await repoCounts(actor.user.id);
     // Private profile data (email, private repository counts) needs read:user, as on GitHub.
     return hasScope(actor, 'read:user') ? presentPrivateUser(ctx.urls(), actor.user, counts) : presentPublicUser(ctx.urls(), actor.user, counts);
   });
@@ -50,7 +47,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
       if (body.name !== undefined) changes.name = body.name;
       if (body.email !== undefined) changes.email = body.email;
       const user = await ctx.services.accounts.updateProfile(actor.user, changes, { id: actor.user.id, login: actor.user.login });
-      return presentPrivateUser(ctx.urls(), user, await repoCounts(ctx, user));
+      return presentPrivateUser(ctx.urls(), user, await repoCounts(user.id));
     },
   );
 
@@ -66,7 +63,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const { username } = request.params as { username: string };
     const user = await ctx.services.accounts.users.findByLogin(username);
     if (!user) throw notFoundError();
-    return presentPublicUser(ctx.urls(), user, await repoCounts(ctx, user));
+    return presentPublicUser(ctx.urls(), user, await repoCounts(user.id));
   });
 
   app.get(
