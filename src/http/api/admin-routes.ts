@@ -59,9 +59,12 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void
       let all = await tokens.listAll();
       if (query.user) all = all.filter((t) => t.login.toLowerCase() === query.user!.toLowerCase());
       const page = paginate(ctx, request, reply, all, query);
+      // One lookup per owner, not per token: a user may hold many tokens.
+      const owners = new Map<number, Awaited<ReturnType<typeof accounts.users.findById>>>();
       const out = [];
       for (const t of page) {
-        const owner = await accounts.users.findById(t.userId);
+        if (!owners.has(t.userId)) owners.set(t.userId, await accounts.users.findById(t.userId));
+        const owner = owners.get(t.userId);
         out.push({
           id: t.id,
           url: `${ctx.urls().api}/admin/tokens/${t.id}`,
