@@ -34,7 +34,7 @@ export function createGitSetting(env: NodeJS.ProcessEnv): GitSetting {
 }
 
 /** What identifies a version of a file cheaply: inode, size and modification time (ns); 'none' when absent. */
-export function fileIdentity(file: string): string {
+function fileIdentity(file: string): string {
   return fileVersion(file).identity;
 }
 
@@ -44,7 +44,7 @@ export function fileVersion(file: string): { identity: string; mtimeMs: number }
   return stat ? { identity: `${stat.ino}:${stat.size}:${stat.mtimeNs}`, mtimeMs: Number(stat.mtimeNs / 1_000_000n) } : { identity: 'none', mtimeMs: 0 };
 }
 
-export function readIfExists(file: string): string | null {
+function readIfExists(file: string): string | null {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {

@@ -21,7 +21,7 @@ export const HOOK_REQUEST_MAGIC = 'gitgate-pre-receive 1';
  * the socket closing early, refuses the push. Without the variable (e.g. an administrator pushing
  * on the server's shell) it accepts at once.
  */
-export const PRE_RECEIVE_HOOK = `#!/bin/sh
+const PRE_RECEIVE_HOOK = `#!/bin/sh
 # Gitgate's pre-receive hook: asks the Gitgate process that started this push for a verdict.
 [ "$${HOOK_CHANNEL_VARIABLE}" = ${HOOK_CHANNEL_FD} ] || exit 0
 {

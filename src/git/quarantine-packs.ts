@@ -89,8 +89,3 @@ export async function quarantineHoldsOnly(quarantine: string, pack: string): Pro
     return false;
   }
 }
-
-/** The same directory, however receive-pack spelled it (it passes `repo/./objects/...`). */
-export function samePath(a: string, b: string): boolean {
-  return path.resolve(a) === path.resolve(b);
-}

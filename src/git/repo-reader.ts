@@ -32,7 +32,7 @@ export interface TreeEntry {
 
 const SAFE_REF = /^(?!-)[^\0\s~^:?*[\\]{1,255}$/;
 
-export function isSafeRef(ref: string): boolean {
+function isSafeRef(ref: string): boolean {
   return SAFE_REF.test(ref) && !ref.includes('..');
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 
 /** The challenge that makes git consult its credential helper (or prompt) and retry. */
-export const BASIC_CHALLENGE = 'Basic realm="Gitgate"';
+const BASIC_CHALLENGE = 'Basic realm="Gitgate"';
 
 /**
  * git prints a text/plain error body to its user as `remote: ...` lines: these answers are the
