@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
+import { warnOnStderr } from './domain/services.js';
 import { buildApp } from './http/app.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { StartupError } from './startup-error.js';
@@ -29,9 +30,7 @@ export async function startServer(
     }
   }
   // Domain warnings go to the server's log once it exists.
-  let warn = (message: string, data: Record<string, unknown>): void => {
-    process.stderr.write(`warning: ${message} ${JSON.stringify(data)}\n`);
-  };
+  let warn = warnOnStderr;
   const runtime = await openRuntime(config, { clock: options.clock, scanInBackground: true, warn: (m, d) => warn(m, d) });
   let app: FastifyInstance | undefined;
   try {

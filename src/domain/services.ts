@@ -31,9 +31,15 @@ export interface ServiceDeps {
   warn?: (message: string, data: Record<string, unknown>) => void;
 }
 
+/** Where domain warnings go when no log is given (the CLI; the server before its log exists). */
+export function warnOnStderr(message: string, data: Record<string, unknown>): void {
+  process.stderr.write(`warning: ${message} ${JSON.stringify(data)}\n`);
+}
+
 /** Every domain service, wired by hand: the CLI and the HTTP server share this one graph. */
 export function createServices(deps: ServiceDeps) {
   const { db, config, clock, secretKey } = deps;
+  const warn = deps.warn ?? warnOnStderr;
   const audit = createAuditLog(clock);
   const accounts = createAccountService({ db, clock, audit });
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom });
@@ -68,7 +74,7 @@ export function createServices(deps: ServiceDeps) {
     notices,
     baseUrl: () => config.baseUrl,
     maxBlobBytes: config.scanMaxBlobBytes,
-    warn: deps.warn ?? ((message, data) => process.stderr.write(`warning: ${message} ${JSON.stringify(data)}\n`)),
+    warn,
   });
   const repos = createRepoService({
     db,
@@ -79,7 +85,7 @@ export function createServices(deps: ServiceDeps) {
     // A repository made public is scanned once; live tokens found in its history are revoked.
     onMadePublic: async (repo) => {
       const scan = leaks.revokeExposedTokens(repo, storage.pathOf(repo.owner, repo.name));
-      if (deps.scanInBackground) scan.catch((error) => deps.warn?.('exposed-token scan failed', { repo: repo.fullName, error: String(error) }));
+      if (deps.scanInBackground) scan.catch((error) => warn('exposed-token scan failed', { repo: repo.fullName, error: String(error) }));
       else await scan;
     },
   });
