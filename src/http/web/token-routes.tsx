@@ -1,4 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Session } from '../../domain/auth/session-service.js';
+import type { IssuedToken } from '../../domain/tokens/token-service.js';
 import { isGitgateError } from '../../lib/errors.js';
 import type { Problems } from '../../views/components.js';
 import { NewTokenPage, RegenerateTokenPage, TokenListPage, TokenPage, type TokenFormValues } from '../../views/token-pages.js';
@@ -31,6 +33,28 @@ export async function tokenRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
     }
   }
 
+  /**
+   * Creating and regenerating share one flow: sudo asked inside the form (nothing typed is lost), then the new
+   * secret shown once, on the list, via the flash. `again` re-renders the form with the problems.
+   */
+  async function issueToken(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: Session,
+    again: (status: number, problems: Problems) => Promise<unknown>,
+    issue: () => Promise<IssuedToken>,
+  ) {
+    const sudo = await inlineSudo(kit, request, session, field(request.body, 'sudo_password'));
+    if (!sudo.ok) return again(sudo.status, { sudo: sudo.message });
+    try {
+      const issued = await issue();
+      kit.flash.set(reply, session, { token: { value: issued.token, id: issued.info.id } });
+      return kit.redirect(reply, '/settings/tokens');
+    } catch (error) {
+      return again(422, formProblems(error));
+    }
+  }
+
   app.get('/settings/tokens', async (request, reply) => {
     const { user } = requireUser(request);
     const ctx = kit.context(request, reply, { takeFlash: true });
@@ -57,15 +81,9 @@ export async function tokenRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
     const { user, session } = requireUser(request);
     const values: TokenFormValues = { note: field(request.body, 'note'), scopes: fieldList(request.body, 'scopes'), ...readExpiration(request.body) };
     const again = (status: number, problems: Problems) => kit.send(reply, status, <NewTokenPage ctx={kit.context(request, reply)} values={values} problems={problems} />);
-    const sudo = await inlineSudo(kit, request, session, field(request.body, 'sudo_password'));
-    if (!sudo.ok) return again(sudo.status, { sudo: sudo.message });
-    try {
-      const issued = await services.tokens.create(user, { note: values.note, scopes: values.scopes, expiration: toExpirationChoice(values) }, auditActor(user), request.ip);
-      kit.flash.set(reply, session, { token: { value: issued.token, id: issued.info.id } });
-      return kit.redirect(reply, '/settings/tokens');
-    } catch (error) {
-      return again(422, formProblems(error));
-    }
+    return issueToken(request, reply, session, again, () =>
+      services.tokens.create(user, { note: values.note, scopes: values.scopes, expiration: toExpirationChoice(values) }, auditActor(user), request.ip),
+    );
   });
 
   app.post('/settings/tokens/revoke-all', async (request, reply) => {
@@ -111,15 +129,7 @@ export async function tokenRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
     if (!token) throw pageNotFound();
     const values = readExpiration(request.body);
     const again = (status: number, problems: Problems) => kit.send(reply, status, <RegenerateTokenPage ctx={kit.context(request, reply)} token={token} values={values} problems={problems} />);
-    const sudo = await inlineSudo(kit, request, session, field(request.body, 'sudo_password'));
-    if (!sudo.ok) return again(sudo.status, { sudo: sudo.message });
-    try {
-      const issued = await services.tokens.regenerate(user, token.id, toExpirationChoice(values), auditActor(user), request.ip);
-      kit.flash.set(reply, session, { token: { value: issued.token, id: issued.info.id } });
-      return kit.redirect(reply, '/settings/tokens');
-    } catch (error) {
-      return again(422, formProblems(error));
-    }
+    return issueToken(request, reply, session, again, () => services.tokens.regenerate(user, token.id, toExpirationChoice(values), auditActor(user), request.ip));
   });
 
   app.post('/settings/tokens/:id/delete', async (request, reply) => {
