@@ -25,7 +25,7 @@ export interface BackupOptions {
 }
 
 /** Creates the target directory, refusing one that already holds anything. */
-export function prepareEmptyDirectory(dir: string): void {
+function prepareEmptyDirectory(dir: string): void {
   if (fs.existsSync(dir)) {
     if (!fs.statSync(dir).isDirectory()) throw new GitgateError('invalid', 'backup_target_not_empty', `${dir} exists and is not a directory`);
     if (fs.readdirSync(dir).length > 0) throw new GitgateError('invalid', 'backup_target_not_empty', `${dir} is not empty: back up into a new or empty directory`);

@@ -31,5 +31,3 @@ export function createReadCache<Key, Value>(stamp: ChangeStamp | null, maxEntrie
     return value;
   };
 }
-
-export type ReadCache<Key, Value> = ReturnType<typeof createReadCache<Key, Value>>;
