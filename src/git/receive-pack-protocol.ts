@@ -14,6 +14,12 @@ export interface PushRequestHead {
 
 const COMMAND = /^([0-9a-f]{40}|[0-9a-f]{64}) ([0-9a-f]{40}|[0-9a-f]{64}) (\S+)$/;
 
+/** `old new ref` (as a client sends it, and as a pre-receive hook reads it), or null. */
+export function parseRefCommand(line: string): RefCommand | null {
+  const match = COMMAND.exec(line);
+  return match ? { oldSha: match[1]!, newSha: match[2]!, ref: match[3]! } : null;
+}
+
 /**
  * Watches the start of a receive-pack request (shallow lines, then the commands up to the first
  * flush) and reports it once complete; the packfile after it passes by unread. `onHead` receives
@@ -45,12 +51,12 @@ export function createPushRequestWatcher(onHead: (head: PushRequestHead | null) 
       if (commands.length === 0) capabilities = new Set(line.slice(nul + 1).split(' ').filter(Boolean));
       line = line.slice(0, nul);
     }
-    const match = COMMAND.exec(line);
-    if (!match) {
+    const command = parseRefCommand(line);
+    if (!command) {
       finish(null);
       return false;
     }
-    commands.push({ oldSha: match[1]!, newSha: match[2]!, ref: match[3]! });
+    commands.push(command);
     return true;
   });
   return {

@@ -6,6 +6,7 @@ import type { LeakService, PushVerdict } from '../../domain/leaks/leak-service.j
 import type { Repo } from '../../domain/repos/repo-store.js';
 import { HOOK_CHANNEL_FD, HOOK_CHANNEL_VARIABLE, HOOK_REQUEST_MAGIC, installHooksDir } from '../../git/push-hooks.js';
 import { quarantineHoldsOnly, watchQuarantinePacks } from '../../git/quarantine-packs.js';
+import { parseRefCommand } from '../../git/receive-pack-protocol.js';
 import type { QuarantineScan } from '../../git/token-scanner.js';
 
 interface PushContext {
@@ -17,7 +18,6 @@ interface PushContext {
 const MAX_HOOK_REQUEST = 1024 * 1024;
 /** magic, GIT_OBJECT_DIRECTORY, GIT_ALTERNATE_OBJECT_DIRECTORIES, GIT_QUARANTINE_PATH, updates. */
 const REQUEST_FIELDS = 5;
-const UPDATE = /^([0-9a-f]{40}|[0-9a-f]{64}) ([0-9a-f]{40}|[0-9a-f]{64}) (\S+)$/;
 const CANNOT_CHECK: PushVerdict = { blocked: true, lines: ['Push refused: Gitgate could not check it for leaked tokens. Try again.'] };
 
 /** A scan started as soon as index-pack completed a quarantine's pack, before the hook asked. */
@@ -76,9 +76,9 @@ export async function startHookChannel(options: { dataDir: string; leaks: LeakSe
     const updates = [];
     for (const line of input!.split('\n')) {
       if (!line) continue;
-      const match = UPDATE.exec(line);
-      if (!match) return CANNOT_CHECK;
-      updates.push({ oldSha: match[1]!, newSha: match[2]!, ref: match[3]! });
+      const update = parseRefCommand(line);
+      if (!update) return CANNOT_CHECK;
+      updates.push(update);
     }
     const quarantineEnv = {
       GIT_OBJECT_DIRECTORY: objectDirectory || undefined,
