@@ -4,7 +4,7 @@
  */
 export type NodeType = 'User' | 'Organization' | 'Repository' | 'Commit' | 'Ref';
 
-export function encodeNodeId(type: NodeType | string, id: number | string): string {
+export function encodeNodeId(type: NodeType, id: number | string): string {
   return Buffer.from(`0${type.length}:${type}${id}`, 'utf8').toString('base64');
 }
 
