@@ -73,7 +73,7 @@ export function presentContentEntry(base: UrlBase, repo: Repo, entry: TreeEntry,
     url: self,
     git_url: gitUrl,
     html_url: htmlUrl,
-    download_url: type === 'file' ? `${base.web}/${repo.owner}/${repo.name}/raw/${seg(ref)}/${pathSegs(entry.path)}` : null,
+    download_url: type === 'file' ? `${urls.web}/raw/${seg(ref)}/${pathSegs(entry.path)}` : null,
     _links: { self, git: gitUrl, html: htmlUrl },
   };
 }
