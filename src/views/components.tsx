@@ -36,6 +36,16 @@ export function Flash({ kind = 'default', children }: { kind?: 'default' | 'warn
   );
 }
 
+/** The page's heading (Primer's Subhead); children are the buttons on its right. */
+export function PageHeading({ title, children }: { title: string; children?: ComponentChildren }) {
+  return (
+    <div class="Subhead">
+      <h1 class="Subhead-heading">{title}</h1>
+      {children ? <div class="Subhead-actions">{children}</div> : null}
+    </div>
+  );
+}
+
 export function TextField(props: {
   name: string;
   label: string;

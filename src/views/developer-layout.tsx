@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { DEVELOPER_NAV } from './components.js';
+import { DEVELOPER_NAV, PageHeading } from './components.js';
 import { Layout, WithSideNav } from './layout.js';
 import type { PageContext } from './page-context.js';
 
@@ -20,9 +20,7 @@ export function DeveloperLayout({ ctx, title, current, children }: { ctx: PageCo
 export function DeveloperSettingsPage({ ctx }: { ctx: PageContext }) {
   return (
     <DeveloperLayout ctx={ctx} title="Developer settings" current="/settings/apps">
-      <div class="Subhead">
-        <h1 class="Subhead-heading">Developer settings</h1>
-      </div>
+      <PageHeading title="Developer settings" />
       <p>
         <a href="/settings/tokens">Personal access tokens</a> work like passwords for Git over HTTPS and for the API. Create one
         for each script or machine, with only the scopes it needs.

@@ -1,7 +1,7 @@
 import type { OrgMember } from '../domain/orgs/org-service.js';
 import type { User } from '../domain/accounts/user-store.js';
 import type { Repo } from '../domain/repos/repo-store.js';
-import { Avatar, CsrfField, Flash, type Problems, TextField } from './components.js';
+import { Avatar, CsrfField, Flash, PageHeading, type Problems, TextField } from './components.js';
 import { Layout } from './layout.js';
 import type { PageContext } from './page-context.js';
 import { RepoList } from './repo-pages.js';
@@ -148,9 +148,7 @@ export function NewOrgPage({ ctx, values, problems }: { ctx: PageContext; values
   return (
     <Layout ctx={ctx} title="New organization">
       <div class="col-md-6 mx-auto">
-        <div class="Subhead">
-          <h1 class="Subhead-heading">Set up your organization</h1>
-        </div>
+        <PageHeading title="Set up your organization" />
         <form action="/organizations/new" method="post">
           <CsrfField csrf={ctx.csrf} />
           <TextField name="login" label="Organization name" value={values.login} required error={problems.login} />

@@ -2,7 +2,7 @@ import './custom-elements.js';
 import type { User } from '../domain/accounts/user-store.js';
 import type { Repo } from '../domain/repos/repo-store.js';
 import type { TreeEntry } from '../git/repo-reader.js';
-import { Avatar, CsrfField, Flash, type Problems, TextField } from './components.js';
+import { Avatar, CsrfField, Flash, PageHeading, type Problems, TextField } from './components.js';
 import { Layout } from './layout.js';
 import type { PageContext } from './page-context.js';
 
@@ -17,9 +17,7 @@ export function NewRepoPage(props: {
   return (
     <Layout ctx={ctx} title="New repository">
       <div class="col-md-8 mx-auto">
-        <div class="Subhead">
-          <h1 class="Subhead-heading">Create a new repository</h1>
-        </div>
+        <PageHeading title="Create a new repository" />
         {p.form ? <Flash kind="error">{p.form}</Flash> : null}
         <form action="/new" method="post">
           <CsrfField csrf={ctx.csrf} />

@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../domain/audit/audit-log.js';
 import type { User } from '../domain/accounts/user-store.js';
-import { CsrfField, Flash, type Problems, TextField } from './components.js';
+import { CsrfField, Flash, PageHeading, type Problems, TextField } from './components.js';
 import { formatDateTime } from './format.js';
 import { SettingsLayout } from './layout.js';
 import type { PageContext } from './page-context.js';
@@ -9,9 +9,7 @@ export function ProfileSettingsPage(props: { ctx: PageContext; values: { name: s
   const p = props.problems;
   return (
     <SettingsLayout ctx={props.ctx} title="Your profile" current="/settings/profile">
-      <div class="Subhead">
-        <h1 class="Subhead-heading">Public profile</h1>
-      </div>
+      <PageHeading title="Public profile" />
       {props.saved ? <Flash kind="success">Profile updated successfully.</Flash> : null}
       <form action="/settings/profile" method="post">
         <CsrfField csrf={props.ctx.csrf} />
@@ -29,9 +27,7 @@ export function PasswordSettingsPage(props: { ctx: PageContext; problems: Proble
   const p = props.problems;
   return (
     <SettingsLayout ctx={props.ctx} title="Password and authentication" current="/settings/password">
-      <div class="Subhead">
-        <h1 class="Subhead-heading">Change password</h1>
-      </div>
+      <PageHeading title="Change password" />
       <p class="mb-3">Changing your password signs you out everywhere, this browser included.</p>
       <form action="/settings/password" method="post">
         <CsrfField csrf={props.ctx.csrf} />
@@ -62,9 +58,7 @@ const ACTION_WORDS: Record<string, string> = {
 export function SecurityLogPage({ ctx, events }: { ctx: PageContext; events: AuditEvent[] }) {
   return (
     <SettingsLayout ctx={ctx} title="Security log" current="/settings/security-log">
-      <div class="Subhead">
-        <h1 class="Subhead-heading">Security log</h1>
-      </div>
+      <PageHeading title="Security log" />
       {events.length === 0 ? (
         <p>No events yet.</p>
       ) : (
@@ -101,14 +95,11 @@ export function SecurityLogPage({ ctx, events }: { ctx: PageContext; events: Aud
 export function OrgSettingsPage({ ctx, orgs }: { ctx: PageContext; orgs: { org: User; role: string }[] }) {
   return (
     <SettingsLayout ctx={ctx} title="Organizations" current="/settings/organizations">
-      <div class="Subhead">
-        <h1 class="Subhead-heading">Organizations</h1>
-        <div class="Subhead-actions">
-          <a class="btn btn-sm" href="/organizations/new">
-            New organization
-          </a>
-        </div>
-      </div>
+      <PageHeading title="Organizations">
+        <a class="btn btn-sm" href="/organizations/new">
+          New organization
+        </a>
+      </PageHeading>
       {orgs.length === 0 ? (
         <p>You are not a member of any organization.</p>
       ) : (
@@ -128,9 +119,7 @@ export function OrgSettingsPage({ ctx, orgs }: { ctx: PageContext; orgs: { org: 
 export function NotificationSettingsPage({ ctx, notifyTokenExpiry }: { ctx: PageContext; notifyTokenExpiry: boolean }) {
   return (
     <SettingsLayout ctx={ctx} title="Notifications" current="/settings/notifications">
-      <div class="Subhead">
-        <h1 class="Subhead-heading">Notifications</h1>
-      </div>
+      <PageHeading title="Notifications" />
       <form action="/settings/notifications" method="post">
         <CsrfField csrf={ctx.csrf} />
         <div class="form-checkbox">

@@ -2,7 +2,7 @@ import './custom-elements.js';
 import type { ComponentChildren } from 'preact';
 import { SCOPES } from '../domain/tokens/scopes.js';
 import type { TokenInfo } from '../domain/tokens/token-store.js';
-import { CsrfField, FieldError, Flash, type Problems } from './components.js';
+import { CsrfField, FieldError, Flash, PageHeading, type Problems } from './components.js';
 import { DeveloperLayout } from './developer-layout.js';
 import { expiryText, formatDate, formatDateTime, recencyText } from './format.js';
 import type { PageContext } from './page-context.js';
@@ -178,9 +178,7 @@ function SudoField({ error }: { error?: string }) {
 export function NewTokenPage({ ctx, values, problems }: { ctx: PageContext; values: TokenFormValues; problems: Problems }) {
   return (
     <DeveloperLayout ctx={ctx} title="New personal access token" current="/settings/tokens">
-      <div class="Subhead">
-        <h1 class="Subhead-heading">New personal access token</h1>
-      </div>
+      <PageHeading title="New personal access token" />
       <p class="mb-3">Personal access tokens function like ordinary OAuth access tokens. They can be used instead of a password for Git over HTTPS, or to authenticate to the API.</p>
       {problems.form ? <Flash kind="error">{problems.form}</Flash> : null}
       <form action="/settings/tokens" method="post" data-token-form>
@@ -251,22 +249,19 @@ function NewTokenNotice({ token }: { token: string }) {
 export function TokenListPage({ ctx, tokens, newToken }: { ctx: PageContext; tokens: TokenInfo[]; newToken: { token: string; id: number } | null }) {
   return (
     <DeveloperLayout ctx={ctx} title="Personal access tokens" current="/settings/tokens">
-      <div class="Subhead">
-        <h1 class="Subhead-heading">Personal access tokens</h1>
-        <div class="Subhead-actions">
-          {/* A GET form: a real button that works without JavaScript. */}
-          <form action="/settings/tokens/new" method="get" class="d-inline">
-            <button type="submit" class="btn btn-sm">
-              Generate new token
-            </button>
-          </form>{' '}
-          {tokens.length > 0 ? (
-            <ConfirmDialog ctx={ctx} summary="Revoke all" label="Revoke all personal access tokens" action="/settings/tokens/revoke-all" confirm="I understand, revoke all tokens">
-              Are you sure you want to revoke all your personal access tokens? Every script and application using them will stop working.
-            </ConfirmDialog>
-          ) : null}
-        </div>
-      </div>
+      <PageHeading title="Personal access tokens">
+        {/* A GET form: a real button that works without JavaScript. */}
+        <form action="/settings/tokens/new" method="get" class="d-inline">
+          <button type="submit" class="btn btn-sm">
+            Generate new token
+          </button>
+        </form>{' '}
+        {tokens.length > 0 ? (
+          <ConfirmDialog ctx={ctx} summary="Revoke all" label="Revoke all personal access tokens" action="/settings/tokens/revoke-all" confirm="I understand, revoke all tokens">
+            Are you sure you want to revoke all your personal access tokens? Every script and application using them will stop working.
+          </ConfirmDialog>
+        ) : null}
+      </PageHeading>
       <p class="mb-3">Tokens you have generated that can be used to access Gitgate's Git and API endpoints.</p>
       {newToken ? <NewTokenNotice token={newToken.token} /> : null}
       {tokens.length === 0 ? (
@@ -312,17 +307,14 @@ export function TokenListPage({ ctx, tokens, newToken }: { ctx: PageContext; tok
 export function TokenPage({ ctx, token, values, problems }: { ctx: PageContext; token: TokenInfo; values: { note: string; scopes: string[] }; problems: Problems }) {
   return (
     <DeveloperLayout ctx={ctx} title={`Token ${token.note}`} current="/settings/tokens">
-      <div class="Subhead">
-        <h1 class="Subhead-heading">Edit personal access token</h1>
-        <div class="Subhead-actions">
-          <form action={`/settings/tokens/${token.id}/regenerate`} method="get" class="d-inline">
-            <button type="submit" class="btn btn-sm">
-              Regenerate token
-            </button>
-          </form>{' '}
-          <ConfirmDelete ctx={ctx} token={token} />
-        </div>
-      </div>
+      <PageHeading title="Edit personal access token">
+        <form action={`/settings/tokens/${token.id}/regenerate`} method="get" class="d-inline">
+          <button type="submit" class="btn btn-sm">
+            Regenerate token
+          </button>
+        </form>{' '}
+        <ConfirmDelete ctx={ctx} token={token} />
+      </PageHeading>
       <p class="mb-3">
         {expiryText(token.expiresAt, ctx.now)}. {recencyText(token.lastUsedAt, ctx.now)}
         {token.lastUsedAt ? ` (${formatDateTime(token.lastUsedAt)} from ${token.lastUsedIp ?? 'unknown address'}, ${token.lastUsedUserAgent ?? 'unknown client'})` : ''}. To
@@ -349,9 +341,7 @@ export function RegenerateTokenPage(props: {
   const { ctx, token, values, problems } = props;
   return (
     <DeveloperLayout ctx={ctx} title="Regenerate personal access token" current="/settings/tokens">
-      <div class="Subhead">
-        <h1 class="Subhead-heading">Regenerate personal access token</h1>
-      </div>
+      <PageHeading title="Regenerate personal access token" />
       <p class="mb-3">
         Regenerating <strong>{token.note}</strong> makes a new token with the same scopes. The current token stops working at once: update any
         scripts or applications that use it.
