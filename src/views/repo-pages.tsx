@@ -1,5 +1,4 @@
 import './custom-elements.js';
-import type { User } from '../domain/accounts/user-store.js';
 import type { Repo } from '../domain/repos/repo-store.js';
 import type { TreeEntry } from '../git/repo-reader.js';
 import { Avatar, CsrfField, Flash, PageHeading, type Problems, TextField } from './components.js';
@@ -330,5 +329,3 @@ export function RepoList({ repos, empty }: { repos: Repo[]; empty: string }) {
     </ul>
   );
 }
-
-export type { User };

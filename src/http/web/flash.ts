@@ -64,5 +64,3 @@ export function createFlash(services: Services, config: Config) {
     },
   };
 }
-
-export type WebFlash = ReturnType<typeof createFlash>;
