@@ -1,4 +1,5 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GitService } from '../../git/git-service.js';
 
 /** The challenge that makes git consult its credential helper (or prompt) and retry. */
 const BASIC_CHALLENGE = 'Basic realm="Gitgate"';
@@ -19,4 +20,16 @@ export function setNoCacheHeaders(reply: FastifyReply): void {
   reply.header('Cache-Control', 'no-cache, max-age=0, must-revalidate');
   reply.header('Pragma', 'no-cache');
   reply.header('Expires', 'Fri, 01 Jan 1980 00:00:00 GMT');
+}
+
+/** git exited without a word: the request is not one it accepts. Why (its stderr) goes to the log only. */
+export function answerGitRefusal(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  service: GitService,
+  exit: { code: number | null; signal: NodeJS.Signals | null },
+  stderr: string,
+) {
+  request.log.warn({ code: exit.code, signal: exit.signal, stderr }, `${service} refused the request`);
+  return answerText(reply, 400, 'The request is not a valid Git protocol request.');
 }

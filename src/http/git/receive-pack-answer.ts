@@ -9,7 +9,7 @@ import {
   createReportStatusWatcher,
   type PushRequestHead,
 } from '../../git/receive-pack-protocol.js';
-import { answerText, setNoCacheHeaders } from './git-answers.js';
+import { answerGitRefusal, answerText, setNoCacheHeaders } from './git-answers.js';
 import type { GitAccess } from './git-access.js';
 import { firstChunk, prepend, superviseGitChild } from './git-output.js';
 import type { HookChannel } from './hook-channel.js';
@@ -121,8 +121,7 @@ export async function answerReceivePack(request: FastifyRequest, reply: FastifyR
   }
   if (interruption?.kind === 'bad_body') return answerText(reply, 400, 'The request body is not valid gzip data.');
   if (exit.code !== 0) {
-    request.log.warn({ code: exit.code, signal: exit.signal, stderr: supervised.stderr() }, 'git-receive-pack refused the request');
-    return answerText(reply, 400, 'The request is not a valid Git protocol request.');
+    return answerGitRefusal(request, reply, 'git-receive-pack', exit, supervised.stderr());
   }
   return reply.send('');
 }

@@ -7,7 +7,7 @@ import { fetchFeatures } from '../../git/capability-advertisement.js';
 import { commandOf, isPlainV2Fetch, MAX_DIRECT_REQUEST_BYTES } from '../../git/upload-pack-request.js';
 import { capabilityCache, lsRefsCache as lsRefs } from './answer-caches.js';
 import { socketForGit, writeHeadForGit } from './direct-response.js';
-import { answerText, setNoCacheHeaders } from './git-answers.js';
+import { answerGitRefusal, answerText, setNoCacheHeaders } from './git-answers.js';
 import type { GitAccess } from './git-access.js';
 import { firstChunk, superviseGitChild } from './git-output.js';
 import { bodyStages, createMeter, gitBodyEncoding, isReadable } from './request-body.js';
@@ -103,8 +103,7 @@ async function answerLsRefs(request: FastifyRequest, reply: FastifyReply, access
   if (exit.code === 0 && key !== null) lsRefs.remember(key, access.repoDir, protocol, input, answer);
   if (answer.length === 0 && exit.code !== 0) {
     // As on the piped path: git refused before saying anything.
-    request.log.warn({ code: exit.code, signal: exit.signal, stderr: supervised.stderr() }, 'git-upload-pack refused the request');
-    return answerText(reply, 400, 'The request is not a valid Git protocol request.');
+    return answerGitRefusal(request, reply, 'git-upload-pack', exit, supervised.stderr());
   }
   return reply.send(answer);
 }
@@ -141,8 +140,7 @@ async function answerPiped(request: FastifyRequest, reply: FastifyReply, access:
   const exit = await supervised.exited;
   if (badBody) return answerText(reply, 400, 'The request body is not valid gzip data.');
   if (exit.code !== 0) {
-    request.log.warn({ code: exit.code, signal: exit.signal, stderr: supervised.stderr() }, 'git-upload-pack refused the request');
-    return answerText(reply, 400, 'The request is not a valid Git protocol request.');
+    return answerGitRefusal(request, reply, 'git-upload-pack', exit, supervised.stderr());
   }
   return reply.send('');
 }
