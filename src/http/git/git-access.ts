@@ -55,7 +55,7 @@ export async function authorizeGitRequest(
     await fs.access(repoDir);
   } catch {
     request.log.error({ repo: repo.fullName }, 'repository directory is missing');
-    answerText(reply, 404, 'Repository not found.');
+    answerText(reply, 404, NOT_FOUND);
     return null;
   }
   return { actor, repo, repoDir };
