@@ -52,7 +52,8 @@ export function buildProgram(): Command {
     .description('apply pending database migrations (serve also does this at start)')
     .option('--data <dir>', 'data directory')
     .action(async (opts) => {
-      await withRuntime(opts, async ({ database }) => {
+      // Not migrated on opening: this command migrates, and says what it applied.
+      await withRuntime({ data: opts.data, migrate: false }, async ({ database }) => {
         const applied = await migrateToLatest(database.db, database.dialect);
         process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'database is up to date\n');
       });
