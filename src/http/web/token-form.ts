@@ -1,13 +1,14 @@
 import type { ExpirationChoice } from '../../domain/tokens/expiration.js';
 import { invalid } from '../../lib/errors.js';
-import type { ExpirationValue } from '../../views/token-pages.js';
+import { EXPIRATION_OPTIONS, type ExpirationValue } from '../../views/token-pages.js';
 import { field } from './web-context.js';
 
-const VALUES: ExpirationValue[] = ['7', '30', '60', '90', 'custom', 'never'];
+/** The values the form's Expiration select offers: anything else falls back to the default. */
+const VALUES: string[] = EXPIRATION_OPTIONS.map((o) => o.value);
 
 export function readExpiration(body: unknown): { expiration: ExpirationValue; customDate: string } {
   const raw = field(body, 'expiration');
-  return { expiration: (VALUES as string[]).includes(raw) ? (raw as ExpirationValue) : '30', customDate: field(body, 'custom_date').trim() };
+  return { expiration: VALUES.includes(raw) ? (raw as ExpirationValue) : '30', customDate: field(body, 'custom_date').trim() };
 }
 
 /** The form's choice as the domain's; the domain checks dates (past, too far) itself. */
