@@ -2,6 +2,7 @@ import './custom-elements.js';
 import type { ComponentChildren } from 'preact';
 import { SCOPES } from '../domain/tokens/scopes.js';
 import type { TokenInfo } from '../domain/tokens/token-store.js';
+import { DAY } from '../lib/clock.js';
 import { CsrfField, FieldError, Flash, PageHeading, type Problems } from './components.js';
 import { DeveloperLayout } from './developer-layout.js';
 import { expiryText, formatDate, formatDateTime, recencyText } from './format.js';
@@ -25,8 +26,6 @@ export interface TokenFormValues {
   scopes: string[];
 }
 
-const DAY_MS = 86_400_000;
-
 function depthOf(name: string): number {
   let depth = 0;
   let parent = SCOPES.find((s) => s.name === name)?.parent ?? null;
@@ -49,12 +48,12 @@ function ancestorsChecked(name: string, checked: Set<string>): boolean {
 function expiryHelp(values: { expiration: ExpirationValue; customDate: string }, now: Date): string {
   if (values.expiration === 'never') return 'The token will never expire!';
   if (values.expiration === 'custom') return values.customDate ? `The token will expire on ${formatDate(`${values.customDate}T12:00:00Z`)}` : 'Choose the date the token will expire on.';
-  return `The token will expire on ${formatDate(new Date(now.getTime() + Number(values.expiration) * DAY_MS))}`;
+  return `The token will expire on ${formatDate(new Date(now.getTime() + Number(values.expiration) * DAY))}`;
 }
 
 /** The Expiration select, the custom date and the help text; the plain-JS enhancement keeps them in step. */
 export function ExpirationField({ values, now, error }: { values: { expiration: ExpirationValue; customDate: string }; now: Date; error?: string }) {
-  const tomorrow = new Date(now.getTime() + DAY_MS).toISOString().slice(0, 10);
+  const tomorrow = new Date(now.getTime() + DAY).toISOString().slice(0, 10);
   return (
     <div class={`form-group${error ? ' errored' : ''}`} data-expiration-field data-now={now.toISOString()}>
       <div class="form-group-header">
