@@ -7,6 +7,10 @@ import { formatWait } from './web-context.js';
 
 export type PasswordCheck = { ok: true } | { ok: false; status: 401 | 429; message: string; retryAfter?: number };
 
+function throttled(wait: number): PasswordCheck {
+  return { ok: false, status: 429, message: `Too many failed attempts. Try again in ${formatWait(wait)}.`, retryAfter: wait };
+}
+
 /**
  * Checks the signed-in user's password for sudo mode, throttled like sign-in (per IP and account,
  * in the database) and audited as a failed sign-in when wrong.
@@ -14,13 +18,13 @@ export type PasswordCheck = { ok: true } | { ok: false; status: 401 | 429; messa
 export async function checkSudoPassword(kit: WebKit, request: FastifyRequest, user: User, password: string): Promise<PasswordCheck> {
   const { services } = kit;
   const wait = await services.passwordThrottle.retryAfter(request.ip, user.login);
-  if (wait > 0) return { ok: false, status: 429, message: `Too many failed attempts. Try again in ${formatWait(wait)}.`, retryAfter: wait };
+  if (wait > 0) return throttled(wait);
   const verified = password === '' ? null : await services.accounts.verifyPassword(user.login, password);
   if (!verified || verified.id !== user.id) {
     await services.passwordThrottle.recordFailure(request.ip, user.login);
     await services.audit.record(services.db, { action: 'user.login_failure', actor: null, user, ip: request.ip, data: { via: 'sudo' } });
     const after = await services.passwordThrottle.retryAfter(request.ip, user.login);
-    if (after > 0) return { ok: false, status: 429, message: `Too many failed attempts. Try again in ${formatWait(after)}.`, retryAfter: after };
+    if (after > 0) return throttled(after);
     return { ok: false, status: 401, message: 'Incorrect password.' };
   }
   return { ok: true };
