@@ -1,5 +1,5 @@
 /** How long a queued write may wait before it is written with the others. */
-export const WRITE_BEHIND_MS = 250;
+const WRITE_BEHIND_MS = 250;
 
 /**
  * Bookkeeping writes that no request waits for (a token's last use, counts of failed
@@ -12,9 +12,10 @@ export function createWriteBehind<Key, Entry>(options: {
   write: (entries: Entry[]) => Promise<void>;
   /** Combines an entry already queued under a key with a new one (default: the new one wins). */
   merge?: (queued: Entry, next: Entry) => Entry;
+  /** Told of a failed write (default: one line on stderr; the entries themselves are not shown). */
   onError?: (error: unknown) => void;
 }) {
-  const { write, merge = (_queued, next) => next, onError = () => {} } = options;
+  const { write, merge = (_queued, next) => next, onError = reportOnStderr } = options;
   let queued = new Map<Key, Entry>();
   let timer: NodeJS.Timeout | null = null;
   let writing: Promise<void> = Promise.resolve();
@@ -41,4 +42,8 @@ export function createWriteBehind<Key, Entry>(options: {
     },
     flush,
   };
+}
+
+function reportOnStderr(error: unknown): void {
+  process.stderr.write(`warning: a queued bookkeeping write failed: ${error instanceof Error ? error.message : String(error)}\n`);
 }
