@@ -29,11 +29,8 @@ async function infoRefs(name: string, protocol = 'version=2') {
   return { status: response.status, type: response.headers.get('content-type'), body: Buffer.from(await response.arrayBuffer()) };
 }
 
-withAliceOnServer({}, (fixture) => {
+withAliceOnServer({}, async (fixture) => {
   ({ server, git, token } = fixture);
-});
-
-before(async () => {
   for (const name of ['one', 'two', 'three']) {
     await server.services.repos.create(SYSTEM, 'alice', { name });
     await git.ok(['fast-import', '--quiet'], { cwd: serverDir(name), input: linearHistory(3) });

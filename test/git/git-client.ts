@@ -95,9 +95,10 @@ export interface AliceOnServer {
 /**
  * The set-up most git test files share, registered as the file's `before` and `after` hooks: a test
  * server started with `options`, a git client, and user alice holding a `repo` token. `use` gets them
- * before any test (or any `before` hook registered after this call) runs; both are closed after.
+ * (and does the file's own set-up) before any test runs; both are closed after. The file's set-up
+ * goes in `use`, not in a `before` of its own: the order of top-level hooks is not to be relied on.
  */
-export function withAliceOnServer(options: Parameters<typeof startTestServer>[0], use: (fixture: AliceOnServer) => void): void {
+export function withAliceOnServer(options: Parameters<typeof startTestServer>[0], use: (fixture: AliceOnServer) => void | Promise<void>): void {
   let server: TestServer | undefined;
   let git: GitClient | undefined;
   before(async () => {
@@ -105,7 +106,7 @@ export function withAliceOnServer(options: Parameters<typeof startTestServer>[0]
     git = createGitClient();
     const alice = await createUser(server, { login: 'alice' });
     const { token, id: tokenId } = await createToken(server, alice, { scopes: ['repo'] });
-    use({ server, git, token, tokenId });
+    await use({ server, git, token, tokenId });
   });
   after(async () => {
     await server?.close();

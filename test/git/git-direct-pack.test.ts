@@ -23,11 +23,8 @@ const serverDir = (name: string) => server.services.repos.storage.pathOf('alice'
 const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
 const v2Fetch = (args: string[]) => Buffer.from(`${pkt('command=fetch\n')}${pkt('agent=git/test\n')}${pkt('object-format=sha1\n')}0001${args.map(pkt).join('')}0000`);
 
-withAliceOnServer({}, (fixture) => {
+withAliceOnServer({}, async (fixture) => {
   ({ server, git, token } = fixture);
-});
-
-before(async () => {
   await server.services.repos.create(SYSTEM, 'alice', { name: 'small' });
   await git.ok(['fast-import', '--quiet'], { cwd: serverDir('small'), input: linearHistory(20) });
 });
