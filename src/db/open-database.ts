@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type pg from 'pg';
 import type { ChangeStamp } from './read-cache.js';
+import { walIndexStamp } from './wal-index-stamp.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -48,12 +49,17 @@ function openSqlite(file: string): OpenDatabase {
     throw new DatabaseOpenError(`cannot open database ${file}: ${reason}`);
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
+  // SQLite names the WAL index after the database's real path (symbolic links resolved).
+  const walIndex = walIndexStamp(`${fs.realpathSync(file)}-shm`, sqliteChangeStamp(native));
   return {
     db,
     dialect: 'sqlite',
     sqlitePath: file,
-    changeStamp: sqliteChangeStamp(native),
-    close: () => db.destroy(),
+    changeStamp: walIndex.stamp,
+    close: async () => {
+      await db.destroy();
+      walIndex.close();
+    },
   };
 }
 
@@ -82,6 +88,7 @@ function withStatementCache(native: SQLite.Database) {
 }
 
 /**
+ * The fallback change stamp, when the WAL index cannot be read (see wal-index-stamp.ts).
  * `data_version` changes when another connection (another process, another instance, the CLI)
  * commits; `total_changes()` counts this connection's own writes. Together they change with every
  * committed write to the file. Two statements rather than one: `total_changes()` alone costs ~60 ns,

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import SQLite from 'better-sqlite3';
+import { isWholeHeader, walIndexStamp } from './wal-index-stamp.js';
+
+const noFallback = () => {
+  throw new Error('the fallback was asked');
+};
+
+function withDatabase(use: (file: string, native: SQLite.Database) => void) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitgate-wal-'));
+  const file = path.join(dir, 'test.db');
+  const native = new SQLite(file);
+  try {
+    native.exec('PRAGMA journal_mode = WAL');
+    native.exec('CREATE TABLE t (a INTEGER)');
+    use(file, native);
+  } finally {
+    native.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the WAL-index stamp stays the same across reads and changes with every commit, from any connection', () => {
+  withDatabase((file, native) => {
+    const walIndex = walIndexStamp(`${file}-shm`, noFallback);
+    try {
+      const first = walIndex.stamp();
+      native.prepare('SELECT count(*) FROM t').get();
+      assert.equal(walIndex.stamp(), first, 'a read commits nothing');
+
+      native.exec('INSERT INTO t VALUES (1)');
+      const afterOwnWrite = walIndex.stamp();
+      assert.notEqual(afterOwnWrite, first, "this connection's commit");
+
+      const other = new SQLite(file);
+      try {
+        other.exec('INSERT INTO t VALUES (2)');
+      } finally {
+        other.close();
+      }
+      const afterOtherWrite = walIndex.stamp();
+      assert.notEqual(afterOtherWrite, afterOwnWrite, "another connection's commit");
+
+      native.exec('BEGIN; INSERT INTO t VALUES (3); ROLLBACK');
+      assert.equal(walIndex.stamp(), afterOtherWrite, 'a rolled-back transaction commits nothing');
+    } finally {
+      walIndex.close();
+    }
+  });
+});
+
+test('a header whose two copies differ, or whose checksum is wrong, is not trusted', () => {
+  withDatabase((file) => {
+    const copies = Buffer.alloc(96);
+    const fd = fs.openSync(`${file}-shm`, 'r');
+    fs.readSync(fd, copies, 0, 96, 0);
+    fs.closeSync(fd);
+    assert.equal(isWholeHeader(copies), true, 'the header SQLite wrote');
+
+    const halfWritten = Buffer.from(copies);
+    halfWritten[48 + 16] = (halfWritten[48 + 16]! + 1) & 0xff;
+    assert.equal(isWholeHeader(halfWritten), false, 'copies differ while a commit is being written');
+
+    const corrupt = Buffer.from(copies);
+    corrupt[16] = (corrupt[16]! + 1) & 0xff;
+    corrupt[48 + 16] = corrupt[16]!;
+    assert.equal(isWholeHeader(corrupt), false, 'equal copies with a wrong checksum');
+  });
+});
+
+test('without a WAL-index file the stamp is the fallback', () => {
+  const walIndex = walIndexStamp(path.join(os.tmpdir(), 'gitgate-no-such-db-shm'), () => 'fallback');
+  assert.equal(walIndex.stamp(), 'fallback');
+  walIndex.close();
+});
