@@ -3,7 +3,9 @@
  * starts `gitgate serve` under `node --cpu-prof`, runs autocannon on one URL, and prints the summary.
  * Usage: node --import tsx bench/profile-one.ts [user|health|garbage|cold] [seconds]
  * (`cold`: a different token each request, out of PROFILE_TOKENS seeded ones, 200,000 by default)
- * Environment: PROFILE_LOG_LEVEL (warn by default, as in the bench; `info` is the server's default).
+ * Environment: PROFILE_LOG_LEVEL (warn by default, as in the bench; `info` is the server's default),
+ * PROFILE_PATH (another path to load instead of the workload's own, e.g. /api/v3/rate_limit),
+ * PROFILE_ANONYMOUS=1 (send no token).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,8 +32,8 @@ try {
   const profDir = path.join(work, 'prof');
   const args = process.env.PROFILE_OFF === '1' ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir];
   const server = await startGitgate(dataDir, env, args);
-  const url = which === 'health' ? healthUrl(server.url) : userUrl(server.url);
-  const headers: Record<string, string> = which === 'health' || which === 'cold' ? {} : { authorization: `token ${which === 'garbage' ? GARBAGE_TOKEN : setup.token}` };
+  const url = process.env.PROFILE_PATH ? server.url + process.env.PROFILE_PATH : which === 'health' ? healthUrl(server.url) : userUrl(server.url);
+  const headers: Record<string, string> = which === 'health' || which === 'cold' || process.env.PROFILE_ANONYMOUS === '1' ? {} : { authorization: `token ${which === 'garbage' ? GARBAGE_TOKEN : setup.token}` };
   await load(url, { headers, rotate, seconds: 1 });
   const before = cpuTicks(server.pid);
   const result = await load(url, { headers, rotate, seconds });

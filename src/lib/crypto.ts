@@ -1,12 +1,22 @@
-import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 /** Keyed digest used for every stored bearer secret (tokens, sessions, setup codes). */
 export function hmacSha256(key: Buffer, value: string): Buffer {
   return createHmac('sha256', key).update(value).digest();
 }
 
-export function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+/**
+ * The same keyed digest as `hmacSha256`, hex-encoded, for one key used on every request (token
+ * lookups): the key is imported once rather than on each call.
+ */
+export function hmacSha256HexWith(key: Buffer): (value: string) => string {
+  const keyObject = createSecretKey(key);
+  return (value) => createHmac('sha256', keyObject).update(value).digest('hex');
+}
+
+/** SHA-256, hex-encoded, in one call (no Hash object): for digests of public data (ETags). */
+export function sha256Hex(value: string | Buffer): string {
+  return hash('sha256', value, 'hex');
 }
 
 /** Constant-time equality for secrets and digests; different lengths are simply unequal. */

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Services } from '../../domain/services.js';
 import { setTokenHeaders } from '../token-headers.js';
@@ -25,6 +25,16 @@ export function registeredApiRoutes(services: Services): readonly RegisteredRout
   return registries.get(services) ?? [];
 }
 
+/**
+ * No body is an empty object (Octokit sends none for a bare PUT): required fields then answer 422
+ * missing_field, as on GitHub, instead of a schema error about the body itself. Added to the routes
+ * that take a body only.
+ */
+function emptyBodyAsObject(request: FastifyRequest, _reply: FastifyReply, done: () => void) {
+  if (request.body === undefined || request.body === null) request.body = {};
+  done();
+}
+
 const identityOf = (request: FastifyRequest) => {
   const actor = actorOf(request);
   return actor.kind === 'user' ? `user:${actor.user.id}:${actor.token?.scopes.join(',') ?? '*'}` : 'anonymous';
@@ -44,26 +54,21 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
       if (method === 'HEAD' || !route.url.startsWith('/api/v3')) continue;
       routes.push({ method, url: route.url, scopes: route.config?.scopes ?? [], schema: route.schema as RegisteredRoute['schema'] });
     }
+    if (route.schema?.body) route.preValidation = [emptyBodyAsObject, ...[route.preValidation ?? []].flat()];
   });
 
   readBodiesAsJson(app);
   app.setErrorHandler(apiErrorHandler);
   app.setNotFoundHandler((_request, reply) => sendApiError(reply, 404, 'Not Found'));
 
+  // One hook, run on every API request: who is asking, their budget, and (for a token) the token
+  // headers with the route's declared scopes, which routes whose accepted scopes depend on the
+  // resource (public or private) refine.
   app.addHook('onRequest', async (request, reply) => {
     const actor = await resolveApiActor(request, reply, services);
     if (!actor) return reply;
     if (!applyRateLimit(ctx, request, reply, actor)) return reply;
-  });
-  // Every token-authenticated answer carries the token headers with the route's declared scopes;
-  // routes whose accepted scopes depend on the resource (public or private) refine them.
-  app.addHook('preHandler', async (request, reply) => {
-    setTokenHeaders(reply, actorOf(request), request.routeOptions.config?.scopes ?? []);
-  });
-  // No body is an empty object (Octokit sends none for a bare PUT): required fields then answer
-  // 422 missing_field, as on GitHub, instead of a schema error about the body itself.
-  app.addHook('preValidation', async (request) => {
-    if ((request.body === undefined || request.body === null) && request.routeOptions.schema?.body) request.body = {};
+    setTokenHeaders(reply, actor, request.routeOptions.config?.scopes ?? []);
   });
   app.addHook('onSend', etagOnSend(identityOf));
 

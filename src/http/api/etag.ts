@@ -1,24 +1,26 @@
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sha256Hex } from '../../lib/crypto.js';
 
 /**
  * Conditional GETs as on GitHub: a weak ETag over the body (and the credential's identity, so two
  * users never share a cached answer), and 304 with no body when If-None-Match names it. Streams
- * (archives, raw files) are not hashed.
+ * (archives, raw files) are not hashed. A callback hook, not an async one: it runs on every answer.
  */
 export function etagOnSend(identity: (request: FastifyRequest) => string) {
-  return async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return payload;
-    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
-    const etag = `W/"${createHash('sha256').update(identity(request)).update('\0').update(payload).digest('hex').slice(0, 40)}"`;
+  return (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return done(null, payload);
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
+    const salted = `${identity(request)}\0`;
+    const digest = sha256Hex(typeof payload === 'string' ? salted + payload : Buffer.concat([Buffer.from(salted), payload]));
+    const etag = `W/"${digest.slice(0, 40)}"`;
     reply.header('ETag', etag);
     const wanted = request.headers['if-none-match'];
     if (wanted?.split(',').some((tag) => tag.trim() === etag || tag.trim() === etag.slice(2) || tag.trim() === '*')) {
       reply.code(304);
       reply.removeHeader('Content-Type');
       reply.removeHeader('Content-Length');
-      return '';
+      return done(null, '');
     }
-    return payload;
+    done(null, payload);
   };
 }
