@@ -23,8 +23,11 @@ export function createReadCache<Key, Value>(stamp: ChangeStamp | null, maxEntrie
     }
     if (entries.has(key)) return entries.get(key) as Value;
     const value = await load();
-    // Kept only if nothing was committed while it was being read (the load may have yielded).
-    if (stamp() === before) {
+    // A value read after `before` is at least as new as the state `before` names, so it may be kept
+    // under it: a later commit changes the stamp and empties the cache. Unless a call made while the
+    // load was waiting already moved the cache on to a newer stamp: then the value may be older than
+    // what the cache now holds, and it is not kept.
+    if (readAt === before) {
       if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as Key);
       entries.set(key, value);
     }
