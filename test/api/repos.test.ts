@@ -36,6 +36,30 @@ test('the authenticated user sees their private profile with read:user, and a pu
   assert.equal(publicMe.data.email, null);
 });
 
+test('GET /user, answered from memory between changes, shows each change at once: name, repositories, scopes', async () => {
+  const { user, token, octokit } = await userWithToken(server, ['user', 'repo']);
+  const first = await octokit.rest.users.getAuthenticated();
+  assert.equal((await octokit.rest.users.getAuthenticated()).headers.etag, first.headers.etag, 'the same answer, the same tag');
+  const unchanged = await api(server, '/user', { token, headers: { 'If-None-Match': String(first.headers.etag) } });
+  assert.equal(unchanged.status, 304);
+
+  await octokit.rest.users.updateAuthenticated({ name: 'Grace Hopper' });
+  const renamed = await octokit.rest.users.getAuthenticated();
+  assert.equal(renamed.data.name, 'Grace Hopper');
+  assert.notEqual(renamed.headers.etag, first.headers.etag);
+
+  await octokit.rest.repos.createForAuthenticatedUser({ name: 'counted' });
+  await octokit.rest.repos.createForAuthenticatedUser({ name: 'counted-privately', private: true });
+  const counted = await octokit.rest.users.getAuthenticated();
+  assert.equal(counted.data.public_repos, first.data.public_repos + 1);
+  assert.equal((counted.data as { total_private_repos?: number }).total_private_repos, 1);
+
+  const { token: bare } = await createToken(server, user, { scopes: [] });
+  const publicView = await octokitFor(server, bare).rest.users.getAuthenticated();
+  assert.equal(publicView.data.email, null, 'the same user through a token without read:user');
+  assert.equal((await octokit.rest.users.getAuthenticated()).data.email, user.email);
+});
+
 test('PATCH /user changes the name with the user scope and names the scope when it is missing', async () => {
   const { octokit } = await userWithToken(server, ['user']);
   const updated = await octokit.rest.users.updateAuthenticated({ name: 'Ada Lovelace' });

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { AccountService } from '../accounts/account-service.js';
-import { toUser } from '../accounts/user-store.js';
+import { type User, toUser } from '../accounts/user-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { expandScopes, parseStoredScopes } from '../tokens/scopes.js';
 import type { TokenService } from '../tokens/token-service.js';
@@ -63,16 +63,23 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     return { ok: true, actor: actorFor(resolved) };
   }
 
-  // A lookup answered from memory returns the same rows each time (see createReadCache): the actor
-  // derived from them (user, scopes and their expansion) is then built once, not per request.
+  // A lookup answered from memory returns the same rows each time (see createReadCache), and the
+  // tokens of one owner share its row (see the token store): the actor derived from them (user,
+  // scopes and their expansion) and its user are then built once, not per request.
   const actors = new WeakMap<TokenWithOwner['token'], Actor>();
+  const users = new WeakMap<TokenWithOwner['user'], User>();
   function actorFor(found: TokenWithOwner): Actor {
     let actor = actors.get(found.token);
     if (!actor) {
       const scopes = parseStoredScopes(found.token.scopes);
+      let user = users.get(found.user);
+      if (!user) {
+        user = toUser(found.user);
+        users.set(found.user, user);
+      }
       actor = {
         kind: 'user',
-        user: toUser(found.user),
+        user,
         via: 'token',
         token: { id: found.token.id, note: found.token.note, scopes, expiresAt: found.token.expires_at },
         granted: expandScopes(scopes),

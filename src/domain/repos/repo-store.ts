@@ -4,6 +4,12 @@ import { type ChangeStamp, createReadCache } from '../../db/read-cache.js';
 import type { Database } from '../../db/schema.js';
 import type { RepoPermission } from '../auth/policy.js';
 
+/** How many repositories a user owns, by visibility (GET /user's counts). */
+export interface RepoCounts {
+  publicRepos: number;
+  privateRepos: number;
+}
+
 export interface Repo {
   id: number;
   ownerId: number;
@@ -23,7 +29,7 @@ export interface Repo {
 export function createRepoStore(db: Kysely<Database>, changeStamp: ChangeStamp | null = null) {
   // GET /api/v3/user counts the caller's repositories on every call: answered from memory while
   // the database is unchanged (see createReadCache).
-  const counts = createReadCache<number, { publicRepos: number; privateRepos: number }>(changeStamp);
+  const counts = createReadCache<number, RepoCounts>(changeStamp);
   const base = () =>
     db
       .selectFrom('repos as r')
@@ -95,7 +101,7 @@ export function createRepoStore(db: Kysely<Database>, changeStamp: ChangeStamp |
       return rows.map(toRepo);
     },
     /** How many public and private repositories an account owns, in one aggregate query. */
-    countByOwner(ownerId: number): Promise<{ publicRepos: number; privateRepos: number }> {
+    countByOwner(ownerId: number): Promise<RepoCounts> {
       return counts(ownerId, async () => {
         const rows = await countsByOwner(ownerId);
         const count = (flag: number) => Number(rows.find((r) => r.private === flag)?.n ?? 0);

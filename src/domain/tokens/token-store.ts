@@ -112,7 +112,7 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
     };
     return {
       token,
-      user: {
+      user: sharedOwner({
         id: token.user_id,
         type: row.u_type,
         login: row.u_login,
@@ -126,8 +126,19 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
         notify_token_expiry: row.u_notify_token_expiry,
         created_at: row.u_created_at,
         updated_at: row.u_updated_at,
-      },
+      }),
     };
+  }
+
+  // The tokens of one owner share one owner object while its row reads the same, so what is built
+  // from it (the actor's user, GET /user's answer) is built once, even when every token differs.
+  const owners = new Map<number, UserRow>();
+  function sharedOwner(row: UserRow): UserRow {
+    const known = owners.get(row.id);
+    if (known && sameFields(known, row)) return known;
+    if (owners.size >= 10_000) owners.clear();
+    owners.set(row.id, row);
+    return row;
   }
 
   return {
@@ -181,3 +192,8 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
 }
 
 export type TokenStore = ReturnType<typeof createTokenStore>;
+
+function sameFields<Row extends object>(a: Row, b: Row): boolean {
+  for (const key in a) if (a[key] !== b[key]) return false;
+  return true;
+}

@@ -7,12 +7,22 @@ import { sha256Hex } from '../../lib/crypto.js';
  * (archives, raw files) are not hashed. A callback hook, not an async one: it runs on every answer.
  */
 export function etagOnSend(identity: (request: FastifyRequest) => string) {
+  // The last answer's tag per identity: a body answered again (GET /user from memory) is not hashed again.
+  const last = new Map<string, { payload: string | Buffer; etag: string }>();
+  const etagOf = (who: string, payload: string | Buffer) => {
+    const known = last.get(who);
+    if (known?.payload === payload) return known.etag;
+    const salted = `${who}\0`;
+    const digest = sha256Hex(typeof payload === 'string' ? salted + payload : Buffer.concat([Buffer.from(salted), payload]));
+    if (last.size >= 1000) last.clear();
+    const etag = `W/"${digest.slice(0, 40)}"`;
+    last.set(who, { payload, etag });
+    return etag;
+  };
   return (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
     if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return done(null, payload);
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
-    const salted = `${identity(request)}\0`;
-    const digest = sha256Hex(typeof payload === 'string' ? salted + payload : Buffer.concat([Buffer.from(salted), payload]));
-    const etag = `W/"${digest.slice(0, 40)}"`;
+    const etag = etagOf(identity(request), payload);
     reply.header('ETag', etag);
     const wanted = request.headers['if-none-match'];
     if (wanted?.split(',').some((tag) => tag.trim() === etag || tag.trim() === etag.slice(2) || tag.trim() === '*')) {

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from './json-schema.js';
+import type { User } from '../../domain/accounts/user-store.js';
 import { hasScope } from '../../domain/auth/actor.js';
+import type { RepoCounts } from '../../domain/repos/repo-store.js';
 import { canUseScopes, enforce } from '../../domain/auth/policy.js';
 import { type ApiContext, actorOf } from './api-context.js';
 import { notFoundError } from './api-errors.js';
@@ -12,13 +14,24 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
   // Repository counts for a profile; the private count is shown only to the user themselves.
   const repoCounts = (userId: number) => ctx.services.repos.store.countByOwner(userId);
 
-  app.get('/v3/user', { config: { scopes: [], resource: 'User' } }, async (request) => {
+  // GET /user is every client's first call (gh, Octokit, CI checks). Its answer is a function of the
+  // user and the counts, which are the same objects while their rows are unchanged (see the token
+  // store and createReadCache): the JSON is then written once, not per request.
+  const answers = new WeakMap<User, { counts: RepoCounts; full: boolean; json: string }>();
+  app.get('/v3/user', { config: { scopes: [], resource: 'User' } }, async (request, reply) => {
     const actor = actorOf(request);
     enforce(canUseScopes(actor, []));
     if (actor.kind !== 'user') throw notFoundError();
     const counts = await repoCounts(actor.user.id);
     // Private profile data (email, private repository counts) needs read:user, as on GitHub.
-    return hasScope(actor, 'read:user') ? presentPrivateUser(ctx.urls(), actor.user, counts) : presentPublicUser(ctx.urls(), actor.user, counts);
+    const full = hasScope(actor, 'read:user');
+    let answer = answers.get(actor.user);
+    if (!answer || answer.counts !== counts || answer.full !== full) {
+      const body = full ? presentPrivateUser(ctx.urls(), actor.user, counts) : presentPublicUser(ctx.urls(), actor.user, counts);
+      answer = { counts, full, json: JSON.stringify(body) };
+      answers.set(actor.user, answer);
+    }
+    return reply.type('application/json; charset=utf-8').send(answer.json);
   });
 
   app.patch(

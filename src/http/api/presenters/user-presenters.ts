@@ -1,4 +1,5 @@
 import type { User } from '../../../domain/accounts/user-store.js';
+import type { RepoCounts } from '../../../domain/repos/repo-store.js';
 import { toApiTime } from '../../../lib/time.js';
 import { encodeNodeId } from './node-id.js';
 import type { UrlBase } from './urls.js';
@@ -66,7 +67,7 @@ export function presentPublicUser(base: UrlBase, user: User, counts: { publicRep
 }
 
 /** Private User: the authenticated user looking at themselves. */
-export function presentPrivateUser(base: UrlBase, user: User, counts: { publicRepos: number; privateRepos: number }) {
+export function presentPrivateUser(base: UrlBase, user: User, counts: RepoCounts) {
   return Object.assign(presentPublicUser(base, user, counts), {
     email: user.email,
     private_gists: 0,
