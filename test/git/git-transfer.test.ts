@@ -123,6 +123,30 @@ describe('pushing', () => {
     assert.equal(row.token_id, tokenId);
   });
 
+  test("answers git's probe before a large push as receive-pack does (200, nothing said), and the push that follows lands", async () => {
+    await newRepo('probed', { private: true });
+    const probe = (headers: Record<string, string>) =>
+      fetch(`${server.url}/alice/probed.git/git-receive-pack`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/x-git-receive-pack-request' },
+        body: '0000',
+      });
+    const answered = await probe(basic());
+    assert.equal(answered.status, 200);
+    assert.equal(answered.headers.get('content-type'), 'application/x-git-receive-pack-result');
+    assert.equal(await answered.text(), '');
+    const anonymous = await probe({});
+    assert.equal(anonymous.status, 401, 'the probe is how git learns it must send credentials');
+    assert.match(String(anonymous.headers.get('www-authenticate')), /^Basic /);
+
+    const local = dir('probed-local');
+    await git.ok(['init', '-q', local]);
+    await git.ok(['fast-import', '--quiet'], { cwd: local, input: linearHistory(200) });
+    const pushed = await git.ok(['-c', 'http.postBuffer=1024', 'push', url('probed'), 'main'], { cwd: local, env: { GIT_TRACE_CURL: '1', GIT_TRACE_CURL_NO_DATA: '1' } });
+    assert.match(pushed.stderr, /Content-Length: 4\b/, 'git probed first: its pack was larger than http.postBuffer');
+    assert.equal((await git.ok(['rev-list', '--count', 'main'], { cwd: serverDir('probed') })).stdout.trim(), '200');
+  });
+
   test('lets exactly one of two concurrent pushes to the same branch win, and nothing is corrupted', async () => {
     await seeded('race', 1);
     const clones = ['race-a', 'race-b'];

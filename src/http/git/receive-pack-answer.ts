@@ -1,4 +1,4 @@
-import { PassThrough, pipeline } from 'node:stream';
+import { PassThrough, pipeline, Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Services } from '../../domain/services.js';
@@ -13,9 +13,11 @@ import { answerGitRefusal, answerText, setNoCacheHeaders } from './git-answers.j
 import type { GitAccess } from './git-access.js';
 import { firstChunk, prepend, superviseGitChild } from './git-output.js';
 import type { HookChannel } from './hook-channel.js';
-import { bodyStages, createMeter, isReadable, PushTooLargeError } from './request-body.js';
+import { bodyStages, createMeter, isReadable, PushTooLargeError, readWhole } from './request-body.js';
 
 export type ReceivePackDeps = { services: Services; config: Config; hooks?: HookChannel | null };
+
+const FLUSH_PKT = Buffer.from('0000');
 
 /** Why Gitgate cut a push short itself, decided before git said anything. */
 type Interruption = { kind: 'too_large' } | { kind: 'bad_body' };
@@ -26,9 +28,21 @@ type Interruption = { kind: 'too_large' } | { kind: 'bad_body' };
  */
 export async function answerReceivePack(request: FastifyRequest, reply: FastifyReply, deps: ReceivePackDeps, access: GitAccess) {
   const { config, services } = deps;
-  const body = request.body;
-  if (!isReadable(body)) {
+  if (!isReadable(request.body)) {
     return answerText(reply, 415, 'Expected a request with Content-Type application/x-git-receive-pack-request.');
+  }
+  let body: Readable = request.body;
+  // Before a push larger than its buffer, git sends a probe, a lone flush-pkt, to learn whether it
+  // may push (its credentials) before it streams the pack. receive-pack reads it and exits without
+  // a word; so does this, without starting git.
+  if (request.headers['content-length'] === String(FLUSH_PKT.length) && request.headers['content-encoding'] === undefined) {
+    const raw = await readWhole(body, FLUSH_PKT.length);
+    if (!raw) return reply; // the client went away mid-request
+    if (raw.equals(FLUSH_PKT)) {
+      setNoCacheHeaders(reply);
+      return reply.type('application/x-git-receive-pack-result').send('');
+    }
+    body = Readable.from([raw]);
   }
   // Filled in by stream callbacks as the exchange goes on.
   const state = {
@@ -67,7 +81,6 @@ export async function answerReceivePack(request: FastifyRequest, reply: FastifyR
     dropRestOfBody();
   }
   function dropRestOfBody() {
-    if (!isReadable(body)) return;
     body.unpipe();
     body.resume();
   }

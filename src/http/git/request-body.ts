@@ -44,3 +44,18 @@ export function createMeter(options: { limit?: number; watch?: (chunk: Buffer) =
 export function isReadable(value: unknown): value is Readable {
   return typeof value === 'object' && value !== null && typeof (value as Readable).pipe === 'function' && typeof (value as Readable).on === 'function';
 }
+
+/** The whole request body (at most `length` bytes, as declared), or null when the client went away. */
+export function readWhole(stream: Readable, length: number): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= length) chunks.push(chunk);
+    });
+    stream.once('end', () => resolve(size === length ? Buffer.concat(chunks, size) : null));
+    stream.once('error', () => resolve(null));
+    stream.once('close', () => resolve(null)); // after 'end' a no-op: the promise is settled
+  });
+}

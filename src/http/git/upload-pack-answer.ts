@@ -10,7 +10,7 @@ import { socketForGit, writeHeadForGit } from './direct-response.js';
 import { answerGitRefusal, answerText, setNoCacheHeaders } from './git-answers.js';
 import type { GitAccess } from './git-access.js';
 import { firstChunk, superviseGitChild } from './git-output.js';
-import { bodyStages, createMeter, gitBodyEncoding, isReadable } from './request-body.js';
+import { bodyStages, createMeter, gitBodyEncoding, isReadable, readWhole } from './request-body.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -143,21 +143,6 @@ async function answerPiped(request: FastifyRequest, reply: FastifyReply, access:
     return answerGitRefusal(request, reply, 'git-upload-pack', exit, supervised.stderr());
   }
   return reply.send('');
-}
-
-/** The whole request body (at most `length` bytes, as declared), or null when the client went away. */
-function readWhole(stream: Readable, length: number): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= length) chunks.push(chunk);
-    });
-    stream.once('end', () => resolve(size === length ? Buffer.concat(chunks, size) : null));
-    stream.once('error', () => resolve(null));
-    stream.once('close', () => resolve(null)); // after 'end' a no-op: the promise is settled
-  });
 }
 
 /** The body as git reads it, or null when it is not valid gzip or inflates past the direct path's limit. */
