@@ -46,6 +46,13 @@ export function createRepoStore(db: Kysely<Database>, changeStamp: ChangeStamp |
       .groupBy('private'),
   );
 
+  // Every Git request (three per fetch) and most API calls name a repository: compiled once, and
+  // answered from memory while the database is unchanged (see createReadCache).
+  const byName = createReadCache<string, Repo | null>(changeStamp);
+  const repoByName = compiledOnce(db, (lowerOwner: string, lowerName: string) =>
+    base().where('o.lower_login', '=', lowerOwner).where('r.lower_name', '=', lowerName),
+  );
+
   type Row = Awaited<ReturnType<ReturnType<typeof base>['executeTakeFirstOrThrow']>>;
   const toRepo = (row: Row): Repo => ({
     id: row.id,
@@ -67,9 +74,14 @@ export function createRepoStore(db: Kysely<Database>, changeStamp: ChangeStamp |
       const row = await base().where('r.id', '=', id).executeTakeFirst();
       return row ? toRepo(row) : null;
     },
-    async findByName(owner: string, name: string): Promise<Repo | null> {
-      const row = await base().where('o.lower_login', '=', owner.toLowerCase()).where('r.lower_name', '=', name.toLowerCase()).executeTakeFirst();
-      return row ? toRepo(row) : null;
+    findByName(owner: string, name: string): Promise<Repo | null> {
+      const lowerOwner = owner.toLowerCase();
+      const lowerName = name.toLowerCase();
+      return byName(`${lowerOwner}/${lowerName}`, async () => {
+        const [row] = await repoByName(lowerOwner, lowerName);
+        // Frozen: every request naming this repository shares the object.
+        return row ? Object.freeze(toRepo(row)) : null;
+      });
     },
     /** An old name of a renamed repository, still pointing at it. */
     async findRedirect(owner: string, name: string): Promise<Repo | null> {
