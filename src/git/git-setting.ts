@@ -12,6 +12,15 @@ import path from 'node:path';
 export type GitSetting = (repoDir: string) => string | null;
 
 const UNCACHEABLE = /^\s*\[\s*include|worktreeconfig|refstorage|advertisesid/im;
+const MAX_CONFIGS = 1024;
+
+/**
+ * A file's modification time is as coarse as the kernel's clock tick (1-4 ms), and a freed inode
+ * number can come back at once: two writes within one tick could leave a file that looks exactly
+ * like an earlier one. As git does for its index ("racy git"), what was read from a file is kept
+ * under its identity only once the file is older than this, so a later write cannot share its time.
+ */
+export const RACY_MS = 1000;
 
 export function createGitSetting(env: NodeJS.ProcessEnv): GitSetting {
   const home = env.HOME ?? '';
@@ -20,9 +29,25 @@ export function createGitSetting(env: NodeJS.ProcessEnv): GitSetting {
   /** The global files' identities last checked, and whether they were cacheable. */
   let checked: { identities: string; ok: boolean } | null = null;
 
+  // Each repository's config as last read, under its identity (once older than RACY_MS): a stat per
+  // request instead of a read.
+  const configs = new Map<string, { identity: string; config: string | null }>();
+  const configOf = (repoDir: string): string | null => {
+    const file = path.join(repoDir, 'config');
+    const version = fileVersion(file);
+    const known = configs.get(file);
+    if (known?.identity === version.identity) return known.config;
+    const config = readIfExists(file);
+    if (version.mtimeMs <= Date.now() - RACY_MS) {
+      if (configs.size >= MAX_CONFIGS) configs.delete(configs.keys().next().value!);
+      configs.set(file, { identity: version.identity, config });
+    }
+    return config;
+  };
+
   return (repoDir) => {
     if (!gitBinary) return null;
-    const config = readIfExists(path.join(repoDir, 'config'));
+    const config = configOf(repoDir);
     if (config === null || UNCACHEABLE.test(config)) return null;
     const identities = globalFiles.map(fileIdentity).join('|');
     if (checked?.identities !== identities) {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createGitSetting, fileVersion } from './git-setting.js';
+import { createGitSetting, fileVersion, RACY_MS } from './git-setting.js';
 
 /**
  * Protocol v2 `ls-refs` (the second request of every fetch, and all of `git ls-remote` after
@@ -21,13 +21,6 @@ export interface LsRefsCache {
 }
 
 const MAX_LOOSE_REFS = 256;
-/**
- * A ref file's modification time is as coarse as the kernel's clock tick (1-4 ms), and a freed inode
- * number can come back at once: two updates within one tick could leave a file that looks exactly
- * like an earlier one. As git does for its index ("racy git"), an answer is kept only once every
- * ref file is older than this, so a later write cannot share its time.
- */
-export const RACY_MS = 1000;
 const MAX_ENTRIES = 256;
 const MAX_ANSWER_BYTES = 256 * 1024;
 
@@ -53,7 +46,8 @@ export function createLsRefsCache(env: NodeJS.ProcessEnv, now: () => number = Da
       return answer;
     },
     remember(key, repoDir, protocol, request, answer) {
-      // A ref that moved while git ran could be in the answer or not: keep it only if nothing moved.
+      // A ref that moved while git ran could be in the answer or not: keep it only if nothing moved,
+      // and only once every ref file is older than RACY_MS.
       if (answer.length > MAX_ANSWER_BYTES || keyOf(repoDir, protocol, request) !== key) return;
       const refs = refsState(repoDir);
       if (!refs || refs.newestMtimeMs > now() - RACY_MS) return;

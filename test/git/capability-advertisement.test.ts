@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
 import { createCapabilityCache } from '../../src/git/capability-advertisement.js';
 import { gitEnv } from '../../src/git/git-command.js';
+import { RACY_MS } from '../../src/git/git-setting.js';
 import { makeTempDir, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
 import { type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
@@ -112,5 +113,25 @@ describe('what the cache key follows', () => {
 
     fs.appendFileSync(path.join(repo, 'config'), '[transfer]\n\tadvertiseSID = true\n');
     assert.deepEqual(cache.lookup(repo, 'version=2'), { bytes: null, key: null });
+  });
+
+  test("a repository's configuration older than RACY_MS is kept in memory, and read again once it changes", () => {
+    const settled = path.join(home, 'settled.git');
+    const env = { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: '1' };
+    spawnSync('git', ['init', '-q', '--bare', settled], { env });
+    const config = path.join(settled, 'config');
+    const past = new Date(Date.now() - 10 * RACY_MS);
+    fs.utimesSync(config, past, past);
+    const cache = createCapabilityCache({ PATH: process.env.PATH, HOME: home });
+    const key = cache.lookup(settled, 'version=2').key;
+    assert.ok(key);
+    assert.equal(cache.lookup(settled, 'version=2').key, key, 'unchanged, the same key');
+
+    spawnSync('git', ['config', 'uploadpack.allowFilter', 'true'], { cwd: settled, env });
+    const changed = cache.lookup(settled, 'version=2').key;
+    assert.ok(changed && changed !== key && /allowFilter = true/.test(changed), 'the new configuration is read');
+    fs.appendFileSync(config, '[transfer]\n\tadvertiseSID = true\n');
+    fs.utimesSync(config, past, past);
+    assert.equal(cache.lookup(settled, 'version=2').key, null, 'a change in place is read too: its size differs');
   });
 });
