@@ -5,12 +5,12 @@
  * (`cold`: a different token each request, out of PROFILE_TOKENS seeded ones, 200,000 by default)
  * Environment: PROFILE_LOG_LEVEL (warn by default, as in the bench; `info` is the server's default),
  * PROFILE_PATH (another path to load instead of the workload's own, e.g. /api/v3/rate_limit),
- * PROFILE_ANONYMOUS=1 (send no token).
+ * PROFILE_ANONYMOUS=1 (send no token), PROFILE_GIT=1 (the token as git sends it: Basic, with Git-Protocol: version=2).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { GARBAGE_TOKEN, healthUrl, load, describe, userUrl } from './api-workloads.js';
-import { BENCH_USER, gitgateEnv, setupGitgate, startGitgate } from './gitgate-process.js';
+import { BENCH_USER, basicAuth, gitgateEnv, setupGitgate, startGitgate } from './gitgate-process.js';
 import { seedTokens } from './seed-tokens.js';
 import { summarise } from './profile-summary.js';
 import { makeWorkDir, shuffle } from './util.js';
@@ -33,7 +33,13 @@ try {
   const args = process.env.PROFILE_OFF === '1' ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir];
   const server = await startGitgate(dataDir, env, args);
   const url = process.env.PROFILE_PATH ? server.url + process.env.PROFILE_PATH : which === 'health' ? healthUrl(server.url) : userUrl(server.url);
-  const headers: Record<string, string> = which === 'health' || which === 'cold' || process.env.PROFILE_ANONYMOUS === '1' ? {} : { authorization: `token ${which === 'garbage' ? GARBAGE_TOKEN : setup.token}` };
+  const token = which === 'garbage' ? GARBAGE_TOKEN : setup.token;
+  const headers: Record<string, string> =
+    which === 'health' || which === 'cold' || process.env.PROFILE_ANONYMOUS === '1'
+      ? {}
+      : process.env.PROFILE_GIT === '1'
+        ? { authorization: basicAuth(token), 'git-protocol': 'version=2' }
+        : { authorization: `token ${token}` };
   await load(url, { headers, rotate, seconds: 1 });
   const before = cpuTicks(server.pid);
   const result = await load(url, { headers, rotate, seconds });
