@@ -45,3 +45,36 @@ test('the cache holds at most its bound, dropping the oldest entry', async () =>
   assert.equal(await cached(1, async () => -1), -1, 'the oldest was dropped');
   assert.equal(await cached(3, async () => -3), 3, 'the newest was kept');
 });
+
+test("a request's stamp reading serves its other lookups; the next request reads the stamp again", async () => {
+  let version = 0;
+  let reads = 0;
+  const stamp = () => {
+    reads++;
+    return String(version);
+  };
+  const tokens = createReadCache<string, string>(stamp);
+  const repos = createReadCache<string, string>(stamp);
+  const request = async (repo: string) => {
+    const reading = {};
+    await tokens('t', async () => 'token', reading);
+    return repos('r', async () => repo, reading);
+  };
+  assert.equal(await request('repo v0'), 'repo v0');
+  assert.equal(reads, 2, 'the repository cache had never read the stamp');
+  assert.equal(await request('not read'), 'repo v0');
+  assert.equal(reads, 3, 'one reading for both lookups');
+  version++;
+  assert.equal(await request('repo v1'), 'repo v1', 'a commit before the request is seen by all its lookups');
+  assert.equal(reads, 5);
+});
+
+test('a reading older than what a cache holds is not reused there: the stamp is read again', async () => {
+  const db = counter();
+  const cached = createReadCache<string, string>(db.stamp);
+  const early = {};
+  await cached('a', async () => 'before', early);
+  db.write();
+  assert.equal(await cached('a', async () => 'after', {}), 'after', 'another request saw the commit');
+  assert.equal(await cached('a', async () => 'not read', early), 'after', 'the early reading does not take the cache back');
+});

@@ -6,6 +6,17 @@
 export type ChangeStamp = () => string;
 
 /**
+ * One request's reading of the change stamp. Its first cached lookup reads the stamp; its other
+ * lookups reuse that reading while their cache holds what was current at it, so a request that
+ * consults two caches (a token and a repository) reads the stamp once. Sound, because the reading
+ * was taken during the request: the request sees the database as it was then, as if it had made
+ * all its reads at that moment, and no request that starts after a commit can reuse it.
+ */
+export interface StampReading {
+  value?: string;
+}
+
+/**
  * Rows kept in memory only while the database provably has not changed since they were read: every
  * lookup first compares the change stamp, and any committed write anywhere (a revoked token, a
  * suspended user, a last-used time) empties the cache. So an entry can never outlive a revocation,
@@ -14,9 +25,14 @@ export type ChangeStamp = () => string;
 export function createReadCache<Key, Value>(stamp: ChangeStamp | null, maxEntries = 10_000) {
   const entries = new Map<Key, Value>();
   let readAt = '';
-  return async function cached(key: Key, load: () => Promise<Value>): Promise<Value> {
+  return async function cached(key: Key, load: () => Promise<Value>, reading?: StampReading): Promise<Value> {
     if (!stamp) return load();
-    const before = stamp();
+    let before: string;
+    if (reading?.value !== undefined && reading.value === readAt) before = readAt;
+    else {
+      before = stamp();
+      if (reading) reading.value = before;
+    }
     if (before !== readAt) {
       entries.clear();
       readAt = before;

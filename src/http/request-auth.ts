@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { StampReading } from '../db/read-cache.js';
 import type { AuthResult } from '../domain/auth/authenticate.js';
 import { parseAuthorization } from '../domain/auth/credentials.js';
 import type { Services } from '../domain/services.js';
@@ -13,7 +14,15 @@ export async function authenticateHeader(request: FastifyRequest, services: Serv
   const result = await services.authenticator.authenticate(parseAuthorization(request.headers.authorization), {
     ip: request.ip,
     userAgent: request.headers['user-agent'] ?? null,
+    reading: stampReadingOf(request),
   });
   (request as { gitgateAuth?: AuthResult }).gitgateAuth = result;
   return result;
+}
+
+/** The request's one reading of the database's change stamp, for every cached lookup it makes (see StampReading). */
+export function stampReadingOf(request: FastifyRequest): StampReading {
+  const holder = request as { gitgateReading?: StampReading };
+  holder.gitgateReading ??= {};
+  return holder.gitgateReading;
 }

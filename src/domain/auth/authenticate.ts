@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { StampReading } from '../../db/read-cache.js';
 import type { Database } from '../../db/schema.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { type User, toUser } from '../accounts/user-store.js';
@@ -22,6 +23,8 @@ export type AuthResult = { ok: true; actor: Actor } | { ok: false; failure: Auth
 export interface RequestContext {
   ip: string;
   userAgent: string | null;
+  /** The request's reading of the database's change stamp, shared with its other lookups. */
+  reading?: StampReading;
 }
 
 export interface AuthenticatorDeps {
@@ -47,7 +50,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
   };
 
   async function authenticateToken(candidate: string, ctx: RequestContext): Promise<AuthResult> {
-    const resolved = await tokens.resolve(candidate);
+    const resolved = await tokens.resolve(candidate, ctx.reading);
     if (resolved.status === 'malformed' || resolved.status === 'unknown') {
       return refuseToken(ctx, resolved.status === 'malformed' ? 'malformed_token' : 'unknown_token');
     }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ChangeStamp } from '../../db/read-cache.js';
+import type { ChangeStamp, StampReading } from '../../db/read-cache.js';
 import { isUniqueViolation } from '../../db/open-database.js';
 import type { Database } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
@@ -46,8 +46,8 @@ export function createRepoService(deps: {
   }
 
   /** Resolves OWNER/NAME (old names of renamed repositories included) and asks the policy. */
-  async function authorize(caller: Caller, owner: string, name: string, action: RepoAction) {
-    const repo = (await store.findByName(owner, name)) ?? (await store.findRedirect(owner, name));
+  async function authorize(caller: Caller, owner: string, name: string, action: RepoAction, reading?: StampReading) {
+    const repo = (await store.findByName(owner, name, reading)) ?? (await store.findRedirect(owner, name));
     const permission = repo ? await permissionFor(caller, repo) : 'none';
     const decision = canRepo(caller, action, repo ? { private: repo.private, permission } : null);
     enforce(decision);

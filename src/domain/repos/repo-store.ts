@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { compiledOnce } from '../../db/compiled-once.js';
-import { type ChangeStamp, createReadCache } from '../../db/read-cache.js';
+import { type ChangeStamp, createReadCache, type StampReading } from '../../db/read-cache.js';
 import type { Database } from '../../db/schema.js';
 import type { RepoPermission } from '../auth/policy.js';
 
@@ -74,14 +74,15 @@ export function createRepoStore(db: Kysely<Database>, changeStamp: ChangeStamp |
       const row = await base().where('r.id', '=', id).executeTakeFirst();
       return row ? toRepo(row) : null;
     },
-    findByName(owner: string, name: string): Promise<Repo | null> {
+    findByName(owner: string, name: string, reading?: StampReading): Promise<Repo | null> {
       const lowerOwner = owner.toLowerCase();
       const lowerName = name.toLowerCase();
-      return byName(`${lowerOwner}/${lowerName}`, async () => {
+      const load = async () => {
         const [row] = await repoByName(lowerOwner, lowerName);
         // Frozen: every request naming this repository shares the object.
         return row ? Object.freeze(toRepo(row)) : null;
-      });
+      };
+      return byName(`${lowerOwner}/${lowerName}`, load, reading);
     },
     /** An old name of a renamed repository, still pointing at it. */
     async findRedirect(owner: string, name: string): Promise<Repo | null> {
@@ -113,12 +114,13 @@ export function createRepoStore(db: Kysely<Database>, changeStamp: ChangeStamp |
       return rows.map(toRepo);
     },
     /** How many public and private repositories an account owns, in one aggregate query. */
-    countByOwner(ownerId: number): Promise<RepoCounts> {
-      return counts(ownerId, async () => {
+    countByOwner(ownerId: number, reading?: StampReading): Promise<RepoCounts> {
+      const load = async () => {
         const rows = await countsByOwner(ownerId);
         const count = (flag: number) => Number(rows.find((r) => r.private === flag)?.n ?? 0);
         return { publicRepos: count(0), privateRepos: count(1) };
-      });
+      };
+      return counts(ownerId, load, reading);
     },
     async listAll(): Promise<Repo[]> {
       return (await base().orderBy('o.lower_login').orderBy('r.lower_name').execute()).map(toRepo);

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../db/open-database.js';
-import type { ChangeStamp } from '../../db/read-cache.js';
+import type { ChangeStamp, StampReading } from '../../db/read-cache.js';
 import type { AccessTokenRow, Database } from '../../db/schema.js';
 import { type Clock, DAY, MINUTE } from '../../lib/clock.js';
 import { hmacSha256HexWith } from '../../lib/crypto.js';
@@ -223,9 +223,9 @@ export function createTokenService(deps: TokenServiceDeps) {
      * Resolves a presented token. The format and checksum are checked before any database access;
      * an expired token answers like an unknown one (with `expired` set so the caller can audit it).
      */
-    async resolve(candidate: string) {
+    async resolve(candidate: string, reading?: StampReading) {
       if (!isWellFormedToken(candidate)) return { status: 'malformed' as const };
-      const found = await store.findByDigest(digestOf(candidate));
+      const found = await store.findByDigest(digestOf(candidate), reading);
       if (!found) return { status: 'unknown' as const };
       if (isTokenExpired(found.token, clock.now(), maxLifetimeDays)) return { status: 'expired' as const, ...found };
       return { status: 'live' as const, ...found };

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { compiledOnce } from '../../db/compiled-once.js';
-import { type ChangeStamp, createReadCache } from '../../db/read-cache.js';
+import { type ChangeStamp, createReadCache, type StampReading } from '../../db/read-cache.js';
 import type { AccessTokenRow, Database, UserRow } from '../../db/schema.js';
 import { parseStoredScopes } from './scopes.js';
 
@@ -143,8 +143,8 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
 
   return {
     /** The token and its owner in one query: the hot path of every authenticated request. */
-    findByDigest(digest: string): Promise<TokenWithOwner | null> {
-      return lookups(digest, () => readByDigest(digest));
+    findByDigest(digest: string, reading?: StampReading): Promise<TokenWithOwner | null> {
+      return lookups(digest, () => readByDigest(digest), reading);
     },
     async findById(id: number): Promise<AccessTokenRow | null> {
       return (await db.selectFrom('access_tokens').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;

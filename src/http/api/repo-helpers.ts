@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Actor } from '../../domain/auth/actor.js';
 import type { Repo } from '../../domain/repos/repo-store.js';
+import { stampReadingOf } from '../request-auth.js';
 import { setTokenHeaders } from '../token-headers.js';
 import type { ApiContext } from './api-context.js';
 import type { AccountRef } from './presenters/user-presenters.js';
@@ -8,7 +9,7 @@ import { presentRepo } from './presenters/repo-presenters.js';
 
 /** Resolves OWNER/REPO for an action through the policy, and tells the client which scopes it accepts. */
 export async function authorizeRepo(ctx: ApiContext, actor: Actor, reply: FastifyReply, owner: string, name: string, action: 'read' | 'write' | 'admin' | 'delete') {
-  const result = await ctx.services.repos.authorize(actor, owner, name, action);
+  const result = await ctx.services.repos.authorize(actor, owner, name, action, stampReadingOf(reply.request));
   setTokenHeaders(reply, actor, result.acceptedScopes);
   return result;
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from './json-schema.js';
 import type { User } from '../../domain/accounts/user-store.js';
 import { hasScope } from '../../domain/auth/actor.js';
@@ -6,13 +6,14 @@ import type { RepoCounts } from '../../domain/repos/repo-store.js';
 import { canUseScopes, enforce } from '../../domain/auth/policy.js';
 import { type ApiContext, actorOf } from './api-context.js';
 import { notFoundError } from './api-errors.js';
+import { stampReadingOf } from '../request-auth.js';
 import { presentPrivateUser, presentPublicUser, presentSimpleUser } from './presenters/user-presenters.js';
 
 const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 100 }) });
 
 export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void {
   // Repository counts for a profile; the private count is shown only to the user themselves.
-  const repoCounts = (userId: number) => ctx.services.repos.store.countByOwner(userId);
+  const repoCounts = (userId: number, request: FastifyRequest) => ctx.services.repos.store.countByOwner(userId, stampReadingOf(request));
 
   // GET /user is every client's first call (gh, Octokit, CI checks). Its answer is a function of the
   // user and the counts, which are the same objects while their rows are unchanged (see the token
@@ -22,7 +23,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const actor = actorOf(request);
     enforce(canUseScopes(actor, []));
     if (actor.kind !== 'user') throw notFoundError();
-    const counts = await repoCounts(actor.user.id);
+    const counts = await repoCounts(actor.user.id, request);
     // Private profile data (email, private repository counts) needs read:user, as on GitHub.
     const full = hasScope(actor, 'read:user');
     let answer = answers.get(actor.user);
@@ -60,7 +61,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
       if (body.name !== undefined) changes.name = body.name;
       if (body.email !== undefined) changes.email = body.email;
       const user = await ctx.services.accounts.updateProfile(actor.user, changes, { id: actor.user.id, login: actor.user.login });
-      return presentPrivateUser(ctx.urls(), user, await repoCounts(user.id));
+      return presentPrivateUser(ctx.urls(), user, await repoCounts(user.id, request));
     },
   );
 
@@ -76,7 +77,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const { username } = request.params as { username: string };
     const user = await ctx.services.accounts.users.findByLogin(username);
     if (!user) throw notFoundError();
-    return presentPublicUser(ctx.urls(), user, await repoCounts(user.id));
+    return presentPublicUser(ctx.urls(), user, await repoCounts(user.id, request));
   });
 
   app.get(

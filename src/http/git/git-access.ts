@@ -6,7 +6,7 @@ import type { AuthFailure } from '../../domain/auth/authenticate.js';
 import { type Denial, PolicyDenied, type RepoAction } from '../../domain/auth/policy.js';
 import type { Repo } from '../../domain/repos/repo-store.js';
 import type { Services } from '../../domain/services.js';
-import { authenticateHeader } from '../request-auth.js';
+import { authenticateHeader, stampReadingOf } from '../request-auth.js';
 import { setTokenHeaders } from '../token-headers.js';
 import { answerText } from './git-answers.js';
 import type { GitTarget } from './git-target.js';
@@ -41,7 +41,7 @@ export async function authorizeGitRequest(
   const { actor } = auth;
   let authorized: Awaited<ReturnType<Services['repos']['authorize']>>;
   try {
-    authorized = await deps.services.repos.authorize(actor, target.owner, target.name, action);
+    authorized = await deps.services.repos.authorize(actor, target.owner, target.name, action, stampReadingOf(request));
   } catch (error) {
     if (!(error instanceof PolicyDenied)) throw error;
     setTokenHeaders(reply, actor, error.denial.acceptedScopes);
