@@ -225,7 +225,7 @@ export function createTokenService(deps: TokenServiceDeps) {
      */
     async resolve(candidate: string, reading?: StampReading) {
       if (!isWellFormedToken(candidate)) return { status: 'malformed' as const };
-      const found = await store.findByDigest(digestOf(candidate), reading);
+      const found = await store.findBySecret(candidate, digestOf, reading);
       if (!found) return { status: 'unknown' as const };
       if (isTokenExpired(found.token, clock.now(), maxLifetimeDays)) return { status: 'expired' as const, ...found };
       return { status: 'live' as const, ...found };
