@@ -116,3 +116,36 @@ test('an empty repository answers GitHub\'s empty-repository errors', async () =
   const branches = await octokit.rest.repos.listBranches({ owner, repo: 'empty' });
   assert.deepEqual(branches.data, []);
 });
+
+test('a branch whose name holds a slash is found encoded and unencoded, and its archives are streamed', async () => {
+  await server.services.repos.create(SYSTEM, owner, { name: 'slashes', private: true });
+  git('push', '--quiet', server.services.repos.storage.pathOf(owner, 'slashes'), 'main', 'HEAD~1:refs/heads/feature/login');
+  const sha = git('rev-parse', 'main~1').trim();
+
+  // Octokit sends the name encoded (feature%2Flogin); curl users type it as it is.
+  const encoded = await octokit.rest.repos.getBranch({ owner, repo: 'slashes', branch: 'feature/login' });
+  assert.equal(encoded.data.name, 'feature/login');
+  assert.equal(encoded.data.commit.sha, sha);
+  const plain = await api(server, `/repos/${owner}/slashes/branches/feature/login`, { token });
+  assert.equal(plain.status, 200);
+  const body = (await plain.json()) as { name: string; commit: { sha: string } };
+  assert.deepEqual([body.name, body.commit.sha], ['feature/login', sha]);
+  assert.equal((await api(server, `/repos/${owner}/slashes/branches/feature/nope`, { token })).status, 404);
+
+  const short = sha.slice(0, 7);
+  for (const ref of ['feature/login', 'feature%2Flogin', 'refs/heads/feature/login']) {
+    const tar = await api(server, `/repos/${owner}/slashes/tarball/${ref}`, { token });
+    assert.equal(tar.status, 200, ref);
+    const listing = execFileSync('tar', ['-tz'], { input: Buffer.from(await tar.arrayBuffer()) }).toString();
+    assert.match(listing, new RegExp(`^${owner}-slashes-${short}/src/main.ts$`, 'm'), ref);
+    assert.doesNotMatch(listing, /data\.bin/, ref);
+  }
+  const zip = await octokit.rest.repos.downloadZipballArchive({ owner, repo: 'slashes', ref: 'feature/login' });
+  assert.equal(Buffer.from(zip.data as ArrayBuffer).subarray(0, 4).toString('latin1'), 'PK\x03\x04');
+
+  // A ref is never an option to git, however it is spelled.
+  for (const ref of ['--output=x', '-h', 'feature/--help', '%2D%2Doutput%3Dx']) {
+    assert.equal((await api(server, `/repos/${owner}/slashes/tarball/${ref}`, { token })).status, 404, ref);
+  }
+  assert.equal((await api(server, `/repos/${owner}/slashes/branches/--all`, { token })).status, 404);
+});

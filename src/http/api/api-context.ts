@@ -16,6 +16,11 @@ declare module 'fastify' {
     scopes?: readonly string[];
     /** GitHub's `resource` name in 422 errors (`Repository`, `User`, ...). */
     resource?: string;
+    /**
+     * For a route ending in `*` that stands for one named parameter which may hold `/` (a branch or
+     * ref): its name, so the OpenAPI document and the scope matrix see GitHub's `{branch}` shape.
+     */
+    wildcardAs?: string;
   }
 }
 

@@ -35,6 +35,15 @@ function emptyBodyAsObject(request: FastifyRequest, _reply: FastifyReply, done: 
   done();
 }
 
+/** A wildcard route that stands for a named parameter is reported under that name (`/branches/*` -> `/branches/:branch`). */
+function reportedShape(url: string, schema: RegisteredRoute['schema'], name: string | undefined): Pick<RegisteredRoute, 'url' | 'schema'> {
+  if (!name || !url.endsWith('*')) return { url, schema };
+  const { '*': wildcard, ...rest } = schema?.params?.properties ?? {};
+  const required = schema?.params?.required?.map((key) => (key === '*' ? name : key));
+  const params = schema?.params && wildcard ? { ...schema.params, properties: { ...rest, [name]: wildcard }, ...(required ? { required } : {}) } : schema?.params;
+  return { url: `${url.slice(0, -1)}:${name}`, schema: schema && { ...schema, params } };
+}
+
 const identityOf = (request: FastifyRequest) => {
   const actor = actorOf(request);
   return actor.kind === 'user' ? `user:${actor.user.id}:${actor.token?.scopes.join(',') ?? '*'}` : 'anonymous';
@@ -52,7 +61,7 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD' || !route.url.startsWith('/api/v3')) continue;
-      routes.push({ method, url: route.url, scopes: route.config?.scopes ?? [], schema: route.schema as RegisteredRoute['schema'] });
+      routes.push({ method, scopes: route.config?.scopes ?? [], ...reportedShape(route.url, route.schema as RegisteredRoute['schema'], route.config?.wildcardAs) });
     }
     if (route.schema?.body) route.preValidation = [emptyBodyAsObject, ...[route.preValidation ?? []].flat()];
   });

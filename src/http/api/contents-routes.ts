@@ -11,6 +11,16 @@ import { RepoParams } from './repos-routes.js';
 
 type RepoParamsT = { owner: string; repo: string };
 
+const WildcardParams = Type.Object({ owner: Type.String(), repo: Type.String(), '*': Type.String() });
+
+/**
+ * The rest of the path after a wildcard route's prefix, decoded (`feature%2Flogin` and
+ * `feature/login` alike). It reaches git only through `resolveCommit`, which refuses a leading `-`.
+ */
+function wildcardOf(request: FastifyRequest): string {
+  return (request.params as { '*'?: string })['*'] ?? '';
+}
+
 /** `application/vnd.github.raw` (and its v3 and +json spellings) asks for a file's bytes. */
 function wantsRaw(request: FastifyRequest): boolean {
   return /application\/vnd\.github(\.v3)?\.raw/i.test(request.headers.accept ?? '');
@@ -53,12 +63,14 @@ export function registerContentRoutes(app: FastifyInstance, ctx: ApiContext): vo
     },
   );
 
+  // A wildcard, not `:branch`: branch names hold `/` (`feature/login`), which GitHub accepts both
+  // encoded (Octokit's `feature%2Flogin`) and as it is. Reported as `{branch}` (see `wildcardAs`).
   app.get(
-    '/v3/repos/:owner/:repo/branches/:branch',
-    { config: { scopes: ['repo'], resource: 'Branch' }, schema: { params: Type.Object({ owner: Type.String(), repo: Type.String(), branch: Type.String() }) } },
+    '/v3/repos/:owner/:repo/branches/*',
+    { config: { scopes: ['repo'], resource: 'Branch', wildcardAs: 'branch' }, schema: { params: WildcardParams } },
     async (request, reply) => {
       const { repo, reader } = await open(request, reply);
-      const { branch } = request.params as { branch: string };
+      const branch = wildcardOf(request);
       const found = (await reader.branches()).find((b) => b.name === branch);
       if (!found) throw new ApiError(404, 'Branch not found');
       return presentBranch(ctx.urls(), repo, found, await reader.commit(found.sha));
@@ -128,8 +140,8 @@ export function registerContentRoutes(app: FastifyInstance, ctx: ApiContext): vo
   ] as const) {
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       const { repo, reader } = await open(request, reply);
-      const { ref } = request.params as { ref?: string };
-      const commit = await commitFor(reader, repo, ref, 'Not Found');
+      // `/tarball` and `/tarball/` both mean the default branch.
+      const commit = await commitFor(reader, repo, wildcardOf(request) || undefined, 'Not Found');
       const prefix = `${repo.owner}-${repo.name}-${commit.sha.slice(0, 7)}`;
       const child = reader.streamArchive(commit.sha, format, `${prefix}/`);
       reply.raw.on('close', () => child.kill());
@@ -139,10 +151,7 @@ export function registerContentRoutes(app: FastifyInstance, ctx: ApiContext): vo
         .send(child.stdout);
     };
     app.get(`/v3/repos/:owner/:repo/${kind}`, { config: { scopes: ['repo'], resource: 'Repository' }, schema: { params: RepoParams } }, handler);
-    app.get(
-      `/v3/repos/:owner/:repo/${kind}/:ref`,
-      { config: { scopes: ['repo'], resource: 'Repository' }, schema: { params: Type.Object({ owner: Type.String(), repo: Type.String(), ref: Type.String() }) } },
-      handler,
-    );
+    // A wildcard for refs that hold `/` (`feature/login`, `refs/heads/main`); reported as `{ref}`.
+    app.get(`/v3/repos/:owner/:repo/${kind}/*`, { config: { scopes: ['repo'], resource: 'Repository', wildcardAs: 'ref' }, schema: { params: WildcardParams } }, handler);
   }
 }
