@@ -321,6 +321,7 @@ export function TokenPage({ ctx, token, values, problems }: { ctx: PageContext; 
       </p>
       <form action={`/settings/tokens/${token.id}`} method="post">
         <CsrfField csrf={ctx.csrf} />
+        <SudoField error={problems.sudo} />
         <NoteField value={values.note} error={problems.note} />
         <ScopesField scopes={values.scopes} error={problems.scopes} />
         <button type="submit" class="btn btn-primary">

@@ -104,8 +104,11 @@ export async function tokenRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
     const { user, session } = requireUser(request);
     const token = await ownToken(request);
     if (!token) throw pageNotFound();
-    if (!(await ensureSudo(kit, request, reply, session, `/settings/tokens/${token.id}`))) return reply;
     const values = { note: field(request.body, 'note'), scopes: fieldList(request.body, 'scopes') };
+    // Sudo asked inside the form, as for generate and regenerate: the "Confirm access" page would
+    // come back to a GET of this page and lose the note and scopes just typed.
+    const sudo = await inlineSudo(kit, request, session, field(request.body, 'sudo_password'));
+    if (!sudo.ok) return kit.send(reply, sudo.status, <TokenPage ctx={kit.context(request, reply)} token={token} values={values} problems={{ sudo: sudo.message }} />);
     try {
       await services.tokens.update(user, token.id, values, auditActor(user), request.ip);
       kit.flash.set(reply, session, { notice: 'Token updated.' });
