@@ -54,36 +54,45 @@ export function createRateLimiter(deps: { db: Kysely<Database>; clock: Clock; fl
     return { limit, used, remaining: Math.max(0, limit - used), reset: (entry.window + HOUR) / 1000, exceeded };
   };
 
+  /** Adds `delta` to the shared count of `key` in this window, and reads the total back. */
+  async function addAndRead(trx: Kysely<Database>, key: string, windowStart: string, delta: number): Promise<number> {
+    if (delta > 0) {
+      const row = await trx.selectFrom('counters').selectAll().where('key', '=', key).executeTakeFirst();
+      if (!row) {
+        await trx
+          .insertInto('counters')
+          .values({ key, window_start: windowStart, count: delta })
+          .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ count: eb('counters.count', '+', delta) })))
+          .execute();
+      } else if (row.window_start !== windowStart) {
+        await trx.updateTable('counters').set({ window_start: windowStart, count: delta }).where('key', '=', key).execute();
+      } else {
+        await trx.updateTable('counters').set((eb) => ({ count: eb('count', '+', delta) })).where('key', '=', key).execute();
+      }
+    }
+    const row = await trx.selectFrom('counters').select(['count', 'window_start']).where('key', '=', key).executeTakeFirst();
+    return row && row.window_start === windowStart ? Number(row.count) : 0;
+  }
+
+  /** Every budget of this window in one transaction: one commit a second, whatever the number of keys. */
   async function flushOnce(): Promise<void> {
     const window = windowOf(clock.now().getTime());
+    const live: { key: string; entry: Entry; delta: number }[] = [];
     for (const [key, entry] of entries) {
-      if (entry.window !== window) {
-        if (entry.pending === 0) entries.delete(key);
-        continue;
-      }
-      const delta = entry.pending;
-      const windowStart = toDbTime(new Date(entry.window));
-      const total = await db.transaction().execute(async (trx) => {
-        if (delta > 0) {
-          const row = await trx.selectFrom('counters').selectAll().where('key', '=', key).executeTakeFirst();
-          if (!row) {
-            await trx
-              .insertInto('counters')
-              .values({ key, window_start: windowStart, count: delta })
-              .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ count: eb('counters.count', '+', delta) })))
-              .execute();
-          } else if (row.window_start !== windowStart) {
-            await trx.updateTable('counters').set({ window_start: windowStart, count: delta }).where('key', '=', key).execute();
-          } else {
-            await trx.updateTable('counters').set((eb) => ({ count: eb('count', '+', delta) })).where('key', '=', key).execute();
-          }
-        }
-        const row = await trx.selectFrom('counters').select(['count', 'window_start']).where('key', '=', key).executeTakeFirst();
-        return row && row.window_start === windowStart ? Number(row.count) : 0;
-      });
-      entry.pending -= delta;
-      entry.shared = total;
+      if (entry.window === window) live.push({ key, entry, delta: entry.pending });
+      else if (entry.pending === 0) entries.delete(key);
     }
+    if (live.length === 0) return;
+    const windowStart = toDbTime(new Date(window));
+    const totals = await db.transaction().execute(async (trx) => {
+      const read: number[] = [];
+      for (const { key, delta } of live) read.push(await addAndRead(trx, key, windowStart, delta));
+      return read;
+    });
+    live.forEach(({ entry, delta }, i) => {
+      entry.pending -= delta;
+      entry.shared = totals[i]!;
+    });
   }
 
   return {
