@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sha256Hex } from '../../lib/crypto.js';
 
+const MAX_IDENTITIES = 1000;
+const MAX_REMEMBERED_BYTES = 16 * 1024;
+
 /**
  * Conditional GETs as on GitHub: a weak ETag over the body (and the credential's identity, so two
  * users never share a cached answer), and 304 with no body when If-None-Match names it. Streams
@@ -14,9 +17,12 @@ export function etagOnSend(identity: (request: FastifyRequest) => string) {
     if (known?.payload === payload) return known.etag;
     const salted = `${who}\0`;
     const digest = sha256Hex(typeof payload === 'string' ? salted + payload : Buffer.concat([Buffer.from(salted), payload]));
-    if (last.size >= 1000) last.clear();
     const etag = `W/"${digest.slice(0, 40)}"`;
-    last.set(who, { payload, etag });
+    // Small answers only: a tag kept per identity must not keep large bodies alive with it.
+    if (payload.length <= MAX_REMEMBERED_BYTES) {
+      if (last.size >= MAX_IDENTITIES) last.clear();
+      last.set(who, { payload, etag });
+    }
     return etag;
   };
   return (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
