@@ -73,8 +73,8 @@ interface QueuedFailures {
 }
 
 /** Adds queued counts to the IP's row for that minute, or starts the row. */
-async function writeFailures(entry: QueuedFailures): Promise<void> {
-  const { db, ip, minuteStart, count } = entry;
+async function writeFailures(db: Kysely<Database>, entry: QueuedFailures): Promise<void> {
+  const { ip, minuteStart, count } = entry;
   const updated = await db
     .updateTable('audit_events')
     .set((eb) => ({ count: eb('count', '+', count) }))
@@ -104,8 +104,14 @@ async function writeFailures(entry: QueuedFailures): Promise<void> {
 export function createAuditLog(clock: Clock) {
   const failures = createWriteBehind<string, QueuedFailures>({
     merge: (queued, next) => ({ ...queued, count: queued.count + next.count }),
+    // A batch is one transaction (per database: there is one in practice), so a flood of failures
+    // costs one commit per batch.
     write: async (entries) => {
-      for (const entry of entries) await writeFailures(entry);
+      for (const db of new Set(entries.map((entry) => entry.db))) {
+        await db.transaction().execute(async (trx) => {
+          for (const entry of entries) if (entry.db === db) await writeFailures(trx, entry);
+        });
+      }
     },
   });
   return {
