@@ -130,7 +130,7 @@ export function createTokenService(deps: TokenServiceDeps) {
     },
 
     list: (user: User) => store.listByUser(user.id),
-    listAll: () => store.listAll(),
+    listAll: (options: { login?: string } = {}) => store.listAll(options),
     /** Tokens that expire within `days` days or expired within the last `days` days (the web's expiry banner). */
     listNearExpiry(user: User, days = 7): Promise<TokenInfo[]> {
       const now = clock.now().getTime();

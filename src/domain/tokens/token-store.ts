@@ -178,14 +178,16 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
         .execute();
       return rows.map(toTokenInfo);
     },
-    async listAll(): Promise<(TokenInfo & { login: string })[]> {
-      const rows = await db
+    /** Every token with its owner's login, newest first; only one owner's when `login` is given. */
+    async listAll(options: { login?: string } = {}): Promise<(TokenInfo & { login: string })[]> {
+      let query = db
         .selectFrom('access_tokens as t')
         .innerJoin('users as u', 'u.id', 't.user_id')
         .selectAll('t')
         .select('u.login as login')
-        .orderBy('t.id', 'desc')
-        .execute();
+        .orderBy('t.id', 'desc');
+      if (options.login !== undefined) query = query.where('u.lower_login', '=', options.login.toLowerCase());
+      const rows = await query.execute();
       return rows.map((row) => ({ ...toTokenInfo(row), login: row.login }));
     },
     /**

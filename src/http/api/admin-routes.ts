@@ -56,8 +56,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void
     async (request, reply) => {
       requireAdmin(request);
       const query = request.query as { user?: string; per_page?: number; page?: number };
-      let all = await tokens.listAll();
-      if (query.user) all = all.filter((t) => t.login.toLowerCase() === query.user!.toLowerCase());
+      const all = await tokens.listAll(query.user ? { login: query.user } : {});
       const page = paginate(ctx, request, reply, all, query);
       // One lookup per owner, not per token: a user may hold many tokens.
       const owners = new Map<number, Awaited<ReturnType<typeof accounts.users.findById>>>();
