@@ -10,16 +10,19 @@ const noFallback = () => {
   throw new Error('the fallback was asked');
 };
 
-function withDatabase(use: (file: string, native: SQLite.Database) => void) {
+/** A WAL database; what `use` opens beside it is closed after it (see openShared). */
+function withDatabase(use: (file: string, native: SQLite.Database) => () => void) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitgate-wal-'));
   const file = path.join(dir, 'test.db');
   const native = new SQLite(file);
+  let closeAfter = () => {};
   try {
     native.exec('PRAGMA journal_mode = WAL');
     native.exec('CREATE TABLE t (a INTEGER)');
-    use(file, native);
+    closeAfter = use(file, native);
   } finally {
     native.close();
+    closeAfter();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -27,7 +30,7 @@ function withDatabase(use: (file: string, native: SQLite.Database) => void) {
 test('the WAL-index stamp stays the same across reads and changes with every commit, from any connection', () => {
   withDatabase((file, native) => {
     const walIndex = walIndexStamp(`${file}-shm`, noFallback);
-    try {
+    {
       const first = walIndex.stamp();
       native.prepare('SELECT count(*) FROM t').get();
       assert.equal(walIndex.stamp(), first, 'a read commits nothing');
@@ -47,9 +50,8 @@ test('the WAL-index stamp stays the same across reads and changes with every com
 
       native.exec('BEGIN; INSERT INTO t VALUES (3); ROLLBACK');
       assert.equal(walIndex.stamp(), afterOtherWrite, 'a rolled-back transaction commits nothing');
-    } finally {
-      walIndex.close();
     }
+    return () => walIndex.close();
   });
 });
 
@@ -58,7 +60,6 @@ test('a header whose two copies differ, or whose checksum is wrong, is not trust
     const copies = Buffer.alloc(96);
     const fd = fs.openSync(`${file}-shm`, 'r');
     fs.readSync(fd, copies, 0, 96, 0);
-    fs.closeSync(fd);
     assert.equal(isWholeHeader(copies), true, 'the header SQLite wrote');
 
     const halfWritten = Buffer.from(copies);
@@ -69,6 +70,7 @@ test('a header whose two copies differ, or whose checksum is wrong, is not trust
     corrupt[16] = (corrupt[16]! + 1) & 0xff;
     corrupt[48 + 16] = corrupt[16]!;
     assert.equal(isWholeHeader(corrupt), false, 'equal copies with a wrong checksum');
+    return () => fs.closeSync(fd);
   });
 });
 
@@ -76,4 +78,28 @@ test('without a WAL-index file the stamp is the fallback', () => {
   const walIndex = walIndexStamp(path.join(os.tmpdir(), 'gitgate-no-such-db-shm'), () => 'fallback');
   assert.equal(walIndex.stamp(), 'fallback');
   walIndex.close();
+});
+
+test('connections to one database share one descriptor of its WAL index, closed with the last of them', () => {
+  withDatabase((file) => {
+    const target = (fd: string) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return null; // the descriptor that listed the folder, closed since
+      }
+    };
+    const open = () => fs.readdirSync('/proc/self/fd').filter((fd) => target(fd) === `${file}-shm`).length;
+    const before = open();
+    const first = walIndexStamp(`${file}-shm`, noFallback);
+    const second = walIndexStamp(`${file}-shm`, noFallback);
+    assert.equal(open(), before + 1, 'one descriptor for both');
+    first.close();
+    assert.equal(open(), before + 1, 'still open for the second');
+    assert.equal(typeof second.stamp(), 'string');
+    return () => {
+      second.close();
+      assert.equal(open(), 0, 'closed with the last (the connection is closed by then)');
+    };
+  });
 });

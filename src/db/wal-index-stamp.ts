@@ -15,12 +15,7 @@ import type { ChangeStamp } from './read-cache.js';
  * different kind of value, so the switch itself only empties a cache, never keeps one.
  */
 export function walIndexStamp(shmFile: string, fallback: ChangeStamp): { stamp: ChangeStamp; close(): void } {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(shmFile, 'r');
-  } catch {
-    // No WAL index (not in WAL mode yet, or another VFS): SQLite's stamp does the work.
-  }
+  let fd = openShared(shmFile);
   const buffer = Buffer.alloc(HEADER_BYTES * 2);
   return {
     stamp() {
@@ -28,11 +23,42 @@ export function walIndexStamp(shmFile: string, fallback: ChangeStamp): { stamp: 
       const read = fs.readSync(fd, buffer, 0, buffer.length, 0);
       return read === buffer.length && isWholeHeader(buffer) ? buffer.toString('latin1', 0, HEADER_BYTES) : fallback();
     },
+    /** After the database connection is closed, never before (see openShared). */
     close() {
-      if (fd !== null) fs.closeSync(fd);
+      if (fd !== null) closeShared(shmFile);
       fd = null;
     },
   };
+}
+
+/**
+ * Closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's own
+ * locks on the WAL index included (SQLite's documented hazard). So a process keeps one descriptor
+ * per `-shm` file, shared by every connection to that database, and closes it only when the last of
+ * them has closed: by then this process holds no lock on it.
+ */
+const shared = new Map<string, { fd: number; users: number }>();
+
+function openShared(shmFile: string): number | null {
+  const known = shared.get(shmFile);
+  if (known) {
+    known.users++;
+    return known.fd;
+  }
+  try {
+    const fd = fs.openSync(shmFile, 'r');
+    shared.set(shmFile, { fd, users: 1 });
+    return fd;
+  } catch {
+    return null; // no WAL index (not in WAL mode, another VFS): SQLite's stamp does the work
+  }
+}
+
+function closeShared(shmFile: string): void {
+  const known = shared.get(shmFile);
+  if (!known || --known.users > 0) return;
+  shared.delete(shmFile);
+  fs.closeSync(known.fd);
 }
 
 /** struct WalIndexHdr: iVersion, unused, iChange, isInit, bigEndCksum, szPage, mxFrame, nPage, aFrameCksum[2], aSalt[2], aCksum[2]. */
