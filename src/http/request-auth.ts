@@ -20,9 +20,14 @@ export async function authenticateHeader(request: FastifyRequest, services: Serv
   return result;
 }
 
+const readings = new WeakMap<FastifyRequest, StampReading>();
+
 /** The request's one reading of the database's change stamp, for every cached lookup it makes (see StampReading). */
 export function stampReadingOf(request: FastifyRequest): StampReading {
-  const holder = request as { gitgateReading?: StampReading };
-  holder.gitgateReading ??= {};
-  return holder.gitgateReading;
+  let reading = readings.get(request);
+  if (!reading) {
+    reading = {};
+    readings.set(request, reading);
+  }
+  return reading;
 }
