@@ -1,3 +1,4 @@
+import type { Server as HttpsServer } from 'node:https';
 import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
@@ -7,6 +8,7 @@ import { apiRoutes } from './api/api-routes.js';
 import { graphqlRoutes } from './api/graphql/graphql-routes.js';
 import { gitRoutes } from './git/git-routes.js';
 import { healthRoutes } from './health-routes.js';
+import { answerPlainHttpOnTls } from './plain-http-on-tls.js';
 import { webRoutes } from './web/web-routes.js';
 
 export interface AppOptions {
@@ -83,5 +85,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // (JSON); the web plugin sets the one for every other path, because an HTML page needs its cookies,
   // CSRF and security headers, and hands the URLs of Git clients back to `plainNotFound`.
   await app.register(webRoutes, { services, config, notFoundFallback: { matches: isGitRequest, handler: plainNotFound } });
+  if (options.https) answerPlainHttpOnTls(app.server as unknown as HttpsServer);
   return app;
 }

@@ -209,6 +209,15 @@ describe('over TLS', () => {
     fs.rmSync(sandbox, { recursive: true, force: true });
   });
 
+  test('a plain HTTP request sent to the HTTPS port gets a 400 saying to use https://, and the port still speaks TLS', async () => {
+    const answer = await fetch(`${tls.url.replace('https://', 'http://')}/alice/small.git/info/refs?service=git-upload-pack`);
+    assert.equal(answer.status, 400);
+    assert.equal(await answer.text(), 'This port speaks HTTPS: use an https:// URL.\n');
+    const result = await git.run(['ls-remote', url('small', tls.url.replace('https://', 'http://'))]);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /400/, 'git says the server refused the request');
+  });
+
   test('the pack passes through Node (it encrypts), keep-alive and chunked as before', async () => {
     const result = await git.ok(['clone', '-q', '--bare', url('small', tls.url), 'over-tls.git'], {
       env: { GIT_SSL_CAINFO: path.join(sandbox, 'cert.pem'), GIT_TRACE_CURL: '1', GIT_TRACE_CURL_NO_DATA: '1' },
