@@ -6,6 +6,18 @@ import { test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { isWholeHeader, walIndexStamp } from './wal-index-stamp.js';
 
+/**
+ * Every better-sqlite3 object this file makes stays referenced until the process exits: on Node 24,
+ * better-sqlite3 12 aborts the process when V8 collects one at an unlucky moment (see
+ * withStatementCache in open-database.ts).
+ */
+const retained: unknown[] = [];
+const openDatabase = (file: string) => {
+  const native = new SQLite(file);
+  retained.push(native);
+  return native;
+};
+
 const noFallback = () => {
   throw new Error('the fallback was asked');
 };
@@ -14,7 +26,7 @@ const noFallback = () => {
 function withDatabase(use: (file: string, native: SQLite.Database) => () => void) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitgate-wal-'));
   const file = path.join(dir, 'test.db');
-  const native = new SQLite(file);
+  const native = openDatabase(file);
   let closeAfter = () => {};
   try {
     native.exec('PRAGMA journal_mode = WAL');
@@ -32,14 +44,16 @@ test('the WAL-index stamp stays the same across reads and changes with every com
     const walIndex = walIndexStamp(`${file}-shm`, noFallback);
     {
       const first = walIndex.stamp();
-      native.prepare('SELECT count(*) FROM t').get();
+      const count = native.prepare('SELECT count(*) FROM t');
+      retained.push(count);
+      count.get();
       assert.equal(walIndex.stamp(), first, 'a read commits nothing');
 
       native.exec('INSERT INTO t VALUES (1)');
       const afterOwnWrite = walIndex.stamp();
       assert.notEqual(afterOwnWrite, first, "this connection's commit");
 
-      const other = new SQLite(file);
+      const other = openDatabase(file);
       try {
         other.exec('INSERT INTO t VALUES (2)');
       } finally {
