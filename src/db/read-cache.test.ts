@@ -18,7 +18,7 @@ test('a value is read once while the database is unchanged, and again after any 
   assert.equal(await cached('a', load), 2);
 });
 
-test('a value read while a write landed is returned but not kept', async () => {
+test('a value read while a write landed is returned, and not served once the write is seen', async () => {
   const db = counter();
   const cached = createReadCache<string, string>(db.stamp);
   assert.equal(
@@ -29,6 +29,18 @@ test('a value read while a write landed is returned but not kept', async () => {
     'read during a write',
   );
   assert.equal(await cached('a', async () => 'read again'), 'read again');
+});
+
+test('a value loaded while another call moved the cache on to a newer stamp is not kept', async () => {
+  const db = counter();
+  const cached = createReadCache<string, string>(db.stamp);
+  let finish = (_value: string) => {};
+  const slow = cached('a', () => new Promise<string>((resolve) => (finish = resolve)));
+  db.write();
+  assert.equal(await cached('b', async () => 'b'), 'b', 'another call sees the commit');
+  finish('read before the commit');
+  assert.equal(await slow, 'read before the commit');
+  assert.equal(await cached('a', async () => 'read after the commit'), 'read after the commit');
 });
 
 test('without a change stamp (PostgreSQL) nothing is cached', async () => {
