@@ -1,7 +1,7 @@
 /**
  * Tells whether the database has changed: two equal stamps mean no write was committed in between,
- * by this process or any other. Only SQLite can answer this cheaply (see `sqliteChangeStamp`); on
- * PostgreSQL there is none and nothing is cached.
+ * by this process or any other. Only SQLite can answer this cheaply (its WAL-index header, see
+ * wal-index-stamp.ts); on PostgreSQL there is none and nothing is cached.
  */
 export type ChangeStamp = () => string;
 

@@ -42,29 +42,27 @@ function withDatabase(use: (file: string, native: SQLite.Database) => () => void
 test('the WAL-index stamp stays the same across reads and changes with every commit, from any connection', () => {
   withDatabase((file, native) => {
     const walIndex = walIndexStamp(`${file}-shm`, noFallback);
-    {
-      const first = walIndex.stamp();
-      const count = native.prepare('SELECT count(*) FROM t');
-      retained.push(count);
-      count.get();
-      assert.equal(walIndex.stamp(), first, 'a read commits nothing');
+    const first = walIndex.stamp();
+    const count = native.prepare('SELECT count(*) FROM t');
+    retained.push(count);
+    count.get();
+    assert.equal(walIndex.stamp(), first, 'a read commits nothing');
 
-      native.exec('INSERT INTO t VALUES (1)');
-      const afterOwnWrite = walIndex.stamp();
-      assert.notEqual(afterOwnWrite, first, "this connection's commit");
+    native.exec('INSERT INTO t VALUES (1)');
+    const afterOwnWrite = walIndex.stamp();
+    assert.notEqual(afterOwnWrite, first, "this connection's commit");
 
-      const other = openDatabase(file);
-      try {
-        other.exec('INSERT INTO t VALUES (2)');
-      } finally {
-        other.close();
-      }
-      const afterOtherWrite = walIndex.stamp();
-      assert.notEqual(afterOtherWrite, afterOwnWrite, "another connection's commit");
-
-      native.exec('BEGIN; INSERT INTO t VALUES (3); ROLLBACK');
-      assert.equal(walIndex.stamp(), afterOtherWrite, 'a rolled-back transaction commits nothing');
+    const other = openDatabase(file);
+    try {
+      other.exec('INSERT INTO t VALUES (2)');
+    } finally {
+      other.close();
     }
+    const afterOtherWrite = walIndex.stamp();
+    assert.notEqual(afterOtherWrite, afterOwnWrite, "another connection's commit");
+
+    native.exec('BEGIN; INSERT INTO t VALUES (3); ROLLBACK');
+    assert.equal(walIndex.stamp(), afterOtherWrite, 'a rolled-back transaction commits nothing');
     return () => walIndex.close();
   });
 });
