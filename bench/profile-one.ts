@@ -6,6 +6,7 @@
  * Environment: PROFILE_LOG_LEVEL (warn by default, as in the bench; `info` is the server's default),
  * PROFILE_PATH (another path to load instead of the workload's own, e.g. /api/v3/rate_limit),
  * PROFILE_ANONYMOUS=1 (send no token), PROFILE_GIT=1 (the token as git sends it: Basic, with Git-Protocol: version=2).
+ * PROFILE_OFF=1 (no profile: only the server's CPU time per request), PROFILE_TOP (functions listed, 30).
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -7,8 +7,9 @@
  * BENCH_RUNS (5 timed runs per git workload, after one warm-up), BENCH_DURATION (10 s per
  * HTTP load), BENCH_TOKENS (tokens seeded for the large-table rows; 1,000,000 x BENCH_SCALE),
  * BENCH_ONLY (comma list of groups: git, api, postgres), BENCH_GIT_ONLY (clone, serve, parallel,
- * fetch, push, lsremote), BENCH_CPU_PROF=1 (profile the server
- * with node --cpu-prof during the API loads; profiles land in bench/.cache/profiles).
+ * fetch, push, lsremote), BENCH_PARALLEL_RUNS (rounds of 8 parallel clones: up to BENCH_RUNS,
+ * never fewer than 3), BENCH_GITGATE_BIN (another build's bin/gitgate.js), BENCH_CPU_PROF=1 (profile the
+ * server with node --cpu-prof during the API loads; profiles land in bench/.cache/profiles).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,7 +19,6 @@ import {
   apiReady,
   GARBAGE_TOKEN,
   healthUrl,
-  type LoadResult,
   load,
   measure,
   throughputRow,
@@ -350,9 +350,6 @@ async function main() {
   fs.writeFileSync(path.join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\nwrote bench/results.json\n`);
 }
-
-
-export type { LoadResult };
 
 await main().catch((error) => {
   process.stderr.write(`bench: ${(error as Error).stack ?? error}\n`);
