@@ -103,13 +103,6 @@ export async function scanQuarantine(options: { repoDir: string; quarantineEnv: 
   return { candidates: fresh.map((c) => ({ ...c, path: known.get(c.blob) ?? '' })), skipped };
 }
 
-/** `scanQuarantine`, with skipped blobs reported to `onSkippedBlob` before it returns. */
-export async function scanPushedObjects(options: ScanLimits & { repoDir: string; quarantineEnv: Env; tips?: string[] }): Promise<TokenCandidate[]> {
-  const scan = await scanQuarantine(options);
-  for (const blob of await scan.skipped) options.onSkippedBlob?.(blob);
-  return scan.candidates;
-}
-
 /** Every blob reachable from any ref, for a repository made public. */
 export async function scanHistory(options: ScanLimits & { repoDir: string }): Promise<TokenCandidate[]> {
   const revList = spawnGit(['rev-list', '--objects', '--all'], { cwd: options.repoDir, stdio: ['ignore', 'pipe', 'ignore'] });

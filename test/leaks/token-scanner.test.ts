@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { scanPushedObjects } from '../../src/git/token-scanner.js';
+import { scanQuarantine } from '../../src/git/token-scanner.js';
 import { createGitClient } from '../git/git-client.js';
 import { tempDirs } from '../helpers/server.js';
 
@@ -52,19 +52,13 @@ test('the push scanner finds every token-shaped string in the new blobs with its
   // fast-import writes into the quarantine (GIT_OBJECT_DIRECTORY); the branch is then removed so
   // that, as during a real pre-receive, no ref reaches the new commit yet.
   await git.ok(['fast-import', '--quiet'], { cwd: repoDir, input: stream, env: { GIT_OBJECT_DIRECTORY: quarantineEnv.GIT_OBJECT_DIRECTORY, GIT_ALTERNATE_OBJECT_DIRECTORIES: quarantineEnv.GIT_ALTERNATE_OBJECT_DIRECTORIES } });
-  const tip = (await git.ok(['rev-parse', 'refs/heads/pushed'], { cwd: repoDir, env: quarantineEnv })).stdout.trim();
   await git.ok(['update-ref', '-d', 'refs/heads/pushed'], { cwd: repoDir });
   // A thin pack completed by index-pack also carries objects the repository already has.
   await git.ok(['pack-objects', '--quiet', path.join(quarantineEnv.GIT_OBJECT_DIRECTORY, 'pack', 'pack')], { cwd: repoDir, input: `${oldBlob}\n` });
 
-  const skipped: { path: string; size: number }[] = [];
-  const found = await scanPushedObjects({
-    repoDir,
-    quarantineEnv,
-    tips: [tip],
-    maxBlobBytes: 100_000,
-    onSkippedBlob: (blob) => skipped.push(blob),
-  });
+  const scan = await scanQuarantine({ repoDir, quarantineEnv, maxBlobBytes: 100_000 });
+  const found = scan.candidates;
+  const skipped = await scan.skipped;
 
   const byToken = new Map(found.map((c) => [c.token, c]));
   assert.equal(found.length, 60, 'one candidate per file, none from the blob the repository already had');
@@ -83,7 +77,6 @@ test('the push scanner finds every token-shaped string in the new blobs with its
 
 test('the push scanner finds nothing in a quarantine without blobs', async () => {
   const { repoDir, quarantineEnv } = await repositoryWithQuarantine();
-  const main = (await git.ok(['rev-parse', 'main'], { cwd: repoDir })).stdout.trim();
-  const found = await scanPushedObjects({ repoDir, quarantineEnv, tips: [main], maxBlobBytes: 1024 });
-  assert.deepEqual(found, []);
+  const scan = await scanQuarantine({ repoDir, quarantineEnv, maxBlobBytes: 1024 });
+  assert.deepEqual(scan.candidates, []);
 });
