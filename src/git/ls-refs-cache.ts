@@ -27,15 +27,16 @@ const MAX_ANSWER_BYTES = 256 * 1024;
 export function createLsRefsCache(env: NodeJS.ProcessEnv, now: () => number = Date.now): LsRefsCache {
   const setting = createGitSetting(env);
   const entries = new Map<string, Buffer>();
-  const keyOf = (repoDir: string, protocol: string | undefined, request: Buffer): string | null => {
+  /** The key of the request against the repository as it is now, and its ref files' newest time. */
+  const stateOf = (repoDir: string, protocol: string | undefined, request: Buffer) => {
     const configured = setting(repoDir);
     if (configured === null) return null;
     const refs = refsState(repoDir);
     if (refs === null) return null;
-    return JSON.stringify([repoDir, configured, protocol ?? '', request.toString('latin1'), refs.key]);
+    return { key: JSON.stringify([repoDir, configured, protocol ?? '', request.toString('latin1'), refs.key]), newestMtimeMs: refs.newestMtimeMs };
   };
   return {
-    keyOf,
+    keyOf: (repoDir, protocol, request) => stateOf(repoDir, protocol, request)?.key ?? null,
     get(key) {
       const answer = entries.get(key);
       if (answer) {
@@ -48,9 +49,9 @@ export function createLsRefsCache(env: NodeJS.ProcessEnv, now: () => number = Da
     remember(key, repoDir, protocol, request, answer) {
       // A ref that moved while git ran could be in the answer or not: keep it only if nothing moved,
       // and only once every ref file is older than RACY_MS.
-      if (answer.length > MAX_ANSWER_BYTES || keyOf(repoDir, protocol, request) !== key) return;
-      const refs = refsState(repoDir);
-      if (!refs || refs.newestMtimeMs > now() - RACY_MS) return;
+      if (answer.length > MAX_ANSWER_BYTES) return;
+      const state = stateOf(repoDir, protocol, request);
+      if (state?.key !== key || state.newestMtimeMs > now() - RACY_MS) return;
       if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
       entries.set(key, answer);
     },
