@@ -13,16 +13,16 @@ export interface TokenCandidate {
 
 type Env = Record<string, string | undefined>;
 
+/** A blob in a `--batch-check` listing (its path is known only for listings that carry one). */
 interface ObjectEntry {
   sha: string;
-  type: string;
   size: number;
   path: string;
 }
 
 export interface ScanLimits {
   maxBlobBytes: number;
-  onSkippedBlob?: (blob: { sha: string; path: string; size: number }) => void;
+  onSkippedBlob?: (blob: SkippedBlob) => void;
 }
 
 // Matches the shape only; the checksum and the database decide the rest.
@@ -133,7 +133,7 @@ async function readObjectList(child: ChildProcess, commits?: string[]): Promise<
     if (type !== 'blob') return;
     const third = line.indexOf(' ', second + 1);
     const size = Number(third < 0 ? line.slice(second + 1) : line.slice(second + 1, third));
-    objects.push({ sha: line.slice(0, first), type: 'blob', size, path: third < 0 ? '' : line.slice(third + 1) });
+    objects.push({ sha: line.slice(0, first), size, path: third < 0 ? '' : line.slice(third + 1) });
   });
   await exited;
   return objects;

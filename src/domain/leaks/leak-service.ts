@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { commitIntroducing, type QuarantineScan, scanHistory, scanQuarantine, type TokenCandidate } from '../../git/token-scanner.js';
+import { commitIntroducing, type QuarantineScan, type SkippedBlob, scanHistory, scanQuarantine, type TokenCandidate } from '../../git/token-scanner.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Caller } from '../auth/actor.js';
 import type { TokenNotices } from '../notifications/token-notices.js';
@@ -60,7 +60,7 @@ export function createLeakService(deps: LeakServiceDeps) {
   const quarantineScan = (repoDir: string, quarantineEnv: Record<string, string | undefined>): Promise<QuarantineScan> =>
     scanQuarantine({ repoDir, quarantineEnv, maxBlobBytes: deps.maxBlobBytes });
 
-  const skipWarner = (repo: Repo) => (blob: { sha: string; path: string; size: number }) =>
+  const skipWarner = (repo: Repo) => (blob: SkippedBlob) =>
     deps.warn('secret scanning skipped a blob larger than GITGATE_SCAN_MAX_BLOB_BYTES', { repo: repo.fullName, blob: blob.sha, path: blob.path, size: blob.size, limit: deps.maxBlobBytes });
 
   return {
