@@ -19,7 +19,10 @@ export interface RuntimeOptions {
   warn?: (message: string, data: Record<string, unknown>) => void;
 }
 
-/** Opens the data directory, the database (migrated) and the secret key; the CLI and the server share it. */
+/**
+ * Opens the data directory, the database (migrated unless `migrate: false`) and the secret key; the
+ * CLI and the server share it. Closing writes what is queued behind requests, then closes the database.
+ */
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   ensureDataDir(config.dataDir);
   const secretKey = loadSecretKey(config.dataDir, config.secretKey);
