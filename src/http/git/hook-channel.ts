@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Caller } from '../../domain/auth/actor.js';
-import path from 'node:path';
 import type { LeakService, PushVerdict } from '../../domain/leaks/leak-service.js';
 import type { Repo } from '../../domain/repos/repo-store.js';
 import { HOOK_CHANNEL_FD, HOOK_CHANNEL_VARIABLE, HOOK_REQUEST_MAGIC, installHooksDir } from '../../git/push-hooks.js';
