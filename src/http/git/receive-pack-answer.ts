@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Services } from '../../domain/services.js';
 import { sanitizeGitProtocol, spawnGitService, stopGitProcess } from '../../git/git-service.js';
+import { FLUSH_PACKET } from '../../git/pkt-line.js';
 import {
   buildPushRefusal,
   createPushRequestWatcher,
@@ -16,8 +17,6 @@ import type { HookChannel } from './hook-channel.js';
 import { bodyStages, createMeter, isReadable, PushTooLargeError, readWhole } from './request-body.js';
 
 export type ReceivePackDeps = { services: Services; config: Config; hooks?: HookChannel | null };
-
-const FLUSH_PKT = Buffer.from('0000');
 
 /** Why Gitgate cut a push short itself, decided before git said anything. */
 type Interruption = { kind: 'too_large' } | { kind: 'bad_body' };
@@ -35,10 +34,10 @@ export async function answerReceivePack(request: FastifyRequest, reply: FastifyR
   // Before a push larger than its buffer, git sends a probe, a lone flush-pkt, to learn whether it
   // may push (its credentials) before it streams the pack. receive-pack reads it and exits without
   // a word; so does this, without starting git.
-  if (request.headers['content-length'] === String(FLUSH_PKT.length) && request.headers['content-encoding'] === undefined) {
-    const raw = await readWhole(body, FLUSH_PKT.length);
+  if (request.headers['content-length'] === String(FLUSH_PACKET.length) && request.headers['content-encoding'] === undefined) {
+    const raw = await readWhole(body, FLUSH_PACKET.length);
     if (!raw) return reply; // the client went away mid-request
-    if (raw.equals(FLUSH_PKT)) {
+    if (raw.equals(FLUSH_PACKET)) {
       setNoCacheHeaders(reply);
       return reply.type('application/x-git-receive-pack-result').send('');
     }
