@@ -14,8 +14,9 @@ type RepoParamsT = { owner: string; repo: string };
 const WildcardParams = Type.Object({ owner: Type.String(), repo: Type.String(), '*': Type.String() });
 
 /**
- * The rest of the path after a wildcard route's prefix, decoded (`feature%2Flogin` and
- * `feature/login` alike). It reaches git only through `resolveCommit`, which refuses a leading `-`.
+ * The rest of the path after a wildcard route's prefix (a branch, a ref or a file's path), decoded
+ * (`feature%2Flogin` and `feature/login` alike). A branch or ref reaches git only through
+ * `resolveCommit`, which refuses a leading `-`.
  */
 function wildcardOf(request: FastifyRequest): string {
   return (request.params as { '*'?: string })['*'] ?? '';
@@ -98,7 +99,7 @@ export function registerContentRoutes(app: FastifyInstance, ctx: ApiContext): vo
 
   const contentsHandler = async (request: FastifyRequest, reply: FastifyReply) => {
     const { repo, reader } = await open(request, reply);
-    const path = (request.params as { '*'?: string })['*'] ?? '';
+    const path = wildcardOf(request);
     const { ref } = request.query as { ref?: string };
     const commit = await commitFor(reader, repo, ref, 'This repository is empty.');
     const entry = await reader.entry(commit.sha, path);
@@ -115,7 +116,7 @@ export function registerContentRoutes(app: FastifyInstance, ctx: ApiContext): vo
   app.get('/v3/repos/:owner/:repo/contents', { config: { scopes: ['repo'], resource: 'Content' }, schema: { params: RepoParams, ...contentsSchema } }, contentsHandler);
   app.get(
     '/v3/repos/:owner/:repo/contents/*',
-    { config: { scopes: ['repo'], resource: 'Content' }, schema: { params: Type.Object({ owner: Type.String(), repo: Type.String(), '*': Type.String() }), ...contentsSchema } },
+    { config: { scopes: ['repo'], resource: 'Content' }, schema: { params: WildcardParams, ...contentsSchema } },
     contentsHandler,
   );
 
