@@ -6,6 +6,7 @@ import { notFoundError } from './api-errors.js';
 import { PageQuery, paginate } from './pagination.js';
 import { presentOrgFull, presentOrgMembership, presentOrgSimple } from './presenters/org-presenters.js';
 import { presentSimpleUser } from './presenters/user-presenters.js';
+import { stampReadingOf } from '../request-auth.js';
 
 const OrgParams = Type.Object({ org: Type.String({ minLength: 1 }) });
 const MembershipParams = Type.Object({ org: Type.String({ minLength: 1 }), username: Type.String({ minLength: 1 }) });
@@ -40,7 +41,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get('/v3/orgs/:org', { config: { scopes: [], resource: 'Organization' }, schema: { params: OrgParams } }, async (request) => {
     const org = await orgs.getOrg((request.params as { org: string }).org);
-    return presentOrgFull(ctx.urls(), org, await ctx.services.repos.store.countByOwner(org.id));
+    return presentOrgFull(ctx.urls(), org, await ctx.services.repos.store.countByOwner(org.id, stampReadingOf(request)));
   });
 
   app.get(
