@@ -16,7 +16,7 @@ function tokenId(request: FastifyRequest): number | null {
 
 /**
  * Settings -> Developer settings -> Personal access tokens, following GitHub's flow and words.
- * Creating and regenerating need sudo mode; a new secret is shown once, on the list, via the flash.
+ * Creating, regenerating and editing need sudo mode; a new secret is shown once, on the list, via the flash.
  */
 export async function tokenRoutes(app: FastifyInstance, { kit }: { kit: WebKit }) {
   const { services } = kit;
@@ -34,25 +34,24 @@ export async function tokenRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
   }
 
   /**
-   * Creating and regenerating share one flow: sudo asked inside the form (nothing typed is lost), then the new
-   * secret shown once, on the list, via the flash. `again` re-renders the form with the problems.
+   * Generating, regenerating and editing ask for the password inside the form when sudo mode lapsed
+   * while it was being filled in, so nothing typed is lost (the "Confirm access" page would come back
+   * to a GET of the form). `again` re-renders the form with the problems.
    */
-  async function issueToken(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    session: Session,
-    again: (status: number, problems: Problems) => Promise<unknown>,
-    issue: () => Promise<IssuedToken>,
-  ) {
+  async function withInlineSudo(request: FastifyRequest, session: Session, again: (status: number, problems: Problems) => Promise<unknown>, act: () => Promise<unknown>) {
     const sudo = await inlineSudo(kit, request, session, field(request.body, 'sudo_password'));
     if (!sudo.ok) return again(sudo.status, { sudo: sudo.message });
     try {
-      const issued = await issue();
-      kit.flash.set(reply, session, { token: { value: issued.token, id: issued.info.id } });
-      return kit.redirect(reply, '/settings/tokens');
+      return await act();
     } catch (error) {
       return again(422, formProblems(error));
     }
+  }
+
+  /** A new secret is shown once, on the list, via the flash. */
+  function showNewSecret(reply: FastifyReply, session: Session, issued: IssuedToken) {
+    kit.flash.set(reply, session, { token: { value: issued.token, id: issued.info.id } });
+    return kit.redirect(reply, '/settings/tokens');
   }
 
   app.get('/settings/tokens', async (request, reply) => {
@@ -81,8 +80,8 @@ export async function tokenRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
     const { user, session } = requireUser(request);
     const values: TokenFormValues = { note: field(request.body, 'note'), scopes: fieldList(request.body, 'scopes'), ...readExpiration(request.body) };
     const again = (status: number, problems: Problems) => kit.send(reply, status, <NewTokenPage ctx={kit.context(request, reply)} values={values} problems={problems} />);
-    return issueToken(request, reply, session, again, () =>
-      services.tokens.create(user, { note: values.note, scopes: values.scopes, expiration: toExpirationChoice(values) }, auditActor(user), request.ip),
+    return withInlineSudo(request, session, again, async () =>
+      showNewSecret(reply, session, await services.tokens.create(user, { note: values.note, scopes: values.scopes, expiration: toExpirationChoice(values) }, auditActor(user), request.ip)),
     );
   });
 
@@ -105,17 +104,12 @@ export async function tokenRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
     const token = await ownToken(request);
     if (!token) throw pageNotFound();
     const values = { note: field(request.body, 'note'), scopes: fieldList(request.body, 'scopes') };
-    // Sudo asked inside the form, as for generate and regenerate: the "Confirm access" page would
-    // come back to a GET of this page and lose the note and scopes just typed.
-    const sudo = await inlineSudo(kit, request, session, field(request.body, 'sudo_password'));
-    if (!sudo.ok) return kit.send(reply, sudo.status, <TokenPage ctx={kit.context(request, reply)} token={token} values={values} problems={{ sudo: sudo.message }} />);
-    try {
+    const again = (status: number, problems: Problems) => kit.send(reply, status, <TokenPage ctx={kit.context(request, reply)} token={token} values={values} problems={problems} />);
+    return withInlineSudo(request, session, again, async () => {
       await services.tokens.update(user, token.id, values, auditActor(user), request.ip);
       kit.flash.set(reply, session, { notice: 'Token updated.' });
       return kit.redirect(reply, `/settings/tokens/${token.id}`);
-    } catch (error) {
-      return kit.send(reply, 422, <TokenPage ctx={kit.context(request, reply)} token={token} values={values} problems={formProblems(error)} />);
-    }
+    });
   });
 
   app.get('/settings/tokens/:id/regenerate', async (request, reply) => {
@@ -132,7 +126,7 @@ export async function tokenRoutes(app: FastifyInstance, { kit }: { kit: WebKit }
     if (!token) throw pageNotFound();
     const values = readExpiration(request.body);
     const again = (status: number, problems: Problems) => kit.send(reply, status, <RegenerateTokenPage ctx={kit.context(request, reply)} token={token} values={values} problems={problems} />);
-    return issueToken(request, reply, session, again, () => services.tokens.regenerate(user, token.id, toExpirationChoice(values), auditActor(user), request.ip));
+    return withInlineSudo(request, session, again, async () => showNewSecret(reply, session, await services.tokens.regenerate(user, token.id, toExpirationChoice(values), auditActor(user), request.ip)));
   });
 
   app.post('/settings/tokens/:id/delete', async (request, reply) => {
