@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stopGitProcess } from '../../git/git-service.js';
 
@@ -28,15 +28,6 @@ export function firstChunk(stream: Readable): Promise<Buffer | null> {
     stream.once('end', onEnd);
     stream.once('error', onEnd);
   });
-}
-
-/** A response body made of `head` then the rest of `rest`. */
-export function prepend(head: Buffer[], rest: Readable): Readable {
-  const body = new PassThrough();
-  for (const chunk of head) body.write(chunk);
-  rest.pipe(body);
-  rest.once('error', (error) => body.destroy(error));
-  return body;
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 } from '../../git/receive-pack-protocol.js';
 import { answerGitRefusal, answerText, setNoCacheHeaders } from './git-answers.js';
 import type { GitAccess } from './git-access.js';
-import { firstChunk, prepend, superviseGitChild } from './git-output.js';
+import { firstChunk, superviseGitChild } from './git-output.js';
 import type { HookChannel } from './hook-channel.js';
 import { bodyStages, createMeter, isReadable, PushTooLargeError, readWhole } from './request-body.js';
 
@@ -120,7 +120,10 @@ export async function answerReceivePack(request: FastifyRequest, reply: FastifyR
   const first = await firstChunk(output);
   setNoCacheHeaders(reply);
   reply.type('application/x-git-receive-pack-result');
-  if (first) return reply.send(prepend([first], output));
+  if (first) {
+    output.unshift(first);
+    return reply.send(output);
+  }
 
   const exit = await supervised.exited;
   const { head, interruption } = state;
