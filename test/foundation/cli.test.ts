@@ -114,6 +114,8 @@ test('migrate is idempotent', async () => {
   const data = dataDir();
   const first = await runGitgate(['migrate', '--data', data]);
   assert.equal(first.code, 0, first.stderr);
+  // The command opens the database unmigrated, so it is the one that applies, and says so.
+  assert.match(first.stdout, /^applied 0001_initial/);
   const second = await runGitgate(['migrate', '--data', data]);
   assert.equal(second.code, 0);
   assert.equal(second.stdout, 'database is up to date\n');
