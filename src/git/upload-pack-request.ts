@@ -46,8 +46,8 @@ export function isPlainV2Fetch(body: Buffer, options: { filter?: boolean } = {})
   };
 
   if (next() !== 'command=fetch') return false;
-  // Capabilities up to the delimiter. `object-format` must be the one every Gitgate repository
-  // uses; `session-id` and `server-option` are accepted only where the server advertised them.
+  // Capabilities up to the delimiter: `agent`, and `object-format` only as the one every Gitgate
+  // repository uses. Any other (`session-id`, `server-option`, ...) takes the piped path.
   for (;;) {
     const line = next();
     if (line === 'delim') break;
