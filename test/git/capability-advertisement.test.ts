@@ -132,6 +132,13 @@ describe('what the cache key follows', () => {
     const key = keyNow();
     assert.ok(key);
     assert.equal(keyNow(), key, 'unchanged, the same key');
+    // Kept, not read again: other bytes under the same inode, size and time still give the old key.
+    const original = fs.readFileSync(config, 'utf8');
+    fs.writeFileSync(config, original.toUpperCase());
+    fs.utimesSync(config, past, past);
+    assert.equal(keyNow(), key, 'a file that looks unchanged is not read again');
+    fs.writeFileSync(config, original);
+    fs.utimesSync(config, past, past);
 
     spawnSync('git', ['config', 'uploadpack.allowFilter', 'true'], { cwd: settled, env });
     const changed = keyNow();
