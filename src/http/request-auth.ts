@@ -4,19 +4,22 @@ import type { AuthResult } from '../domain/auth/authenticate.js';
 import { parseAuthorization } from '../domain/auth/credentials.js';
 import type { Services } from '../domain/services.js';
 
+const results = new WeakMap<FastifyRequest, AuthResult>();
+
 /**
- * Authenticates a request's Authorization header once (the result is kept on the request). Tokens
- * are read from the header only: never from a query string or a cookie.
+ * Authenticates a request's Authorization header once (the result is kept per request, in a typed
+ * WeakMap as the actor is). Tokens are read from the header only: never from a query string or a
+ * cookie.
  */
 export async function authenticateHeader(request: FastifyRequest, services: Services): Promise<AuthResult> {
-  const cached = (request as { gitgateAuth?: AuthResult }).gitgateAuth;
+  const cached = results.get(request);
   if (cached) return cached;
   const result = await services.authenticator.authenticate(parseAuthorization(request.headers.authorization), {
     ip: request.ip,
     userAgent: request.headers['user-agent'] ?? null,
     reading: stampReadingOf(request),
   });
-  (request as { gitgateAuth?: AuthResult }).gitgateAuth = result;
+  results.set(request, result);
   return result;
 }
 
