@@ -29,15 +29,16 @@ export function createGitSetting(env: NodeJS.ProcessEnv): GitSetting {
   /** The global files' identities last checked, and whether they were cacheable. */
   let checked: { identities: string; ok: boolean } | null = null;
 
-  // Each repository's config as last read, under its identity (once older than RACY_MS): a stat per
-  // request instead of a read.
+  // Each repository's config as last read (null: absent or uncacheable), under its identity (once
+  // older than RACY_MS): a stat per request instead of a read and a scan.
   const configs = new Map<string, { identity: string; config: string | null }>();
   const configOf = (repoDir: string): string | null => {
     const file = path.join(repoDir, 'config');
     const version = fileVersion(file);
     const known = configs.get(file);
     if (known?.identity === version.identity) return known.config;
-    const config = readIfExists(file);
+    const text = readIfExists(file);
+    const config = text === null || UNCACHEABLE.test(text) ? null : text;
     if (version.mtimeMs <= Date.now() - RACY_MS) {
       if (configs.size >= MAX_CONFIGS) configs.delete(configs.keys().next().value!);
       configs.set(file, { identity: version.identity, config });
@@ -48,7 +49,7 @@ export function createGitSetting(env: NodeJS.ProcessEnv): GitSetting {
   return (repoDir) => {
     if (!gitBinary) return null;
     const config = configOf(repoDir);
-    if (config === null || UNCACHEABLE.test(config)) return null;
+    if (config === null) return null;
     const identities = globalFiles.map(fileIdentity).join('|');
     if (checked?.identities !== identities) {
       checked = { identities, ok: globalFiles.every((file) => !UNCACHEABLE.test(readIfExists(file) ?? '')) };
