@@ -39,14 +39,18 @@ export function createRateLimiter(deps: { db: Kysely<Database>; clock: Clock; fl
     let entry = entries.get(key);
     if (!entry || entry.window !== window) {
       entry = { window, pending: 0, shared: 0 };
-      if (entries.size > 100_000) prune(window);
+      if (entries.size > 100_000) dropPastWindows(window);
       entries.set(key, entry);
     }
     return entry;
   }
 
-  function prune(window: number) {
-    for (const [key, entry] of entries) if (entry.window !== window && entry.pending === 0) entries.delete(key);
+  /**
+   * Budgets of past hours are never written or read again (each hour starts afresh): dropped, with
+   * any count of their last second not yet written, which no one would read.
+   */
+  function dropPastWindows(window: number) {
+    for (const [key, entry] of entries) if (entry.window !== window) entries.delete(key);
   }
 
   const stateOf = (entry: Entry, limit: number, exceeded: boolean): RateLimitState => {
@@ -77,11 +81,8 @@ export function createRateLimiter(deps: { db: Kysely<Database>; clock: Clock; fl
   /** Every budget of this window in one transaction: one commit a second, whatever the number of keys. */
   async function flushOnce(): Promise<void> {
     const window = windowOf(clock.now().getTime());
-    const live: { key: string; entry: Entry; delta: number }[] = [];
-    for (const [key, entry] of entries) {
-      if (entry.window === window) live.push({ key, entry, delta: entry.pending });
-      else if (entry.pending === 0) entries.delete(key);
-    }
+    dropPastWindows(window);
+    const live = [...entries].map(([key, entry]) => ({ key, entry, delta: entry.pending }));
     if (live.length === 0) return;
     const windowStart = toDbTime(new Date(window));
     const totals = await db.transaction().execute(async (trx) => {
