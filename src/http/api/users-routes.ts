@@ -13,7 +13,8 @@ const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLe
 
 export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void {
   // Repository counts for a profile; the private count is shown only to the user themselves.
-  const repoCounts = (userId: number, request: FastifyRequest) => ctx.services.repos.store.countByOwner(userId, stampReadingOf(request));
+  // Read under the request's stamp reading, unless the route has written since it was taken.
+  const repoCounts = (userId: number, request?: FastifyRequest) => ctx.services.repos.store.countByOwner(userId, request && stampReadingOf(request));
 
   // GET /user is every client's first call (gh, Octokit, CI checks). Its answer is a function of the
   // user and the counts, which are the same objects while their rows are unchanged (see the token
@@ -61,7 +62,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
       if (body.name !== undefined) changes.name = body.name;
       if (body.email !== undefined) changes.email = body.email;
       const user = await ctx.services.accounts.updateProfile(actor.user, changes, { id: actor.user.id, login: actor.user.login });
-      return presentPrivateUser(ctx.urls(), user, await repoCounts(user.id, request));
+      return presentPrivateUser(ctx.urls(), user, await repoCounts(user.id));
     },
   );
 
