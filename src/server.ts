@@ -39,7 +39,7 @@ export async function startServer(
     warn = (message, data) => log.warn(data, message);
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
-    // Whatever the app opened (the push-hook socket, timers) must not keep a failed start alive.
+    // Whatever the app opened (git processes, the push hooks' channel, timers) must not keep a failed start alive.
     await app?.close().catch(() => {});
     await runtime.close();
     const code = (error as NodeJS.ErrnoException).code;

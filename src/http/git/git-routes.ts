@@ -24,7 +24,7 @@ export async function gitRoutes(app: FastifyInstance, options: { services: Servi
   });
   // Push protection: git's pre-receive hook calls back into this process before any ref moves.
   const hooks = options.config.pushProtection
-    ? await startHookChannel({
+    ? startHookChannel({
         dataDir: options.config.dataDir,
         leaks: options.services.leaks,
         onError: (error) => app.log.error({ err: error }, 'push protection failed'),

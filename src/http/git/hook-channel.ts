@@ -33,7 +33,7 @@ interface EarlyScan {
  * its children hold it: no other process can ask for, or answer, a verdict. The hook hands over
  * the ref updates and the quarantine variables; the leak service decides.
  */
-export async function startHookChannel(options: { dataDir: string; leaks: LeakService; onError: (error: unknown) => void }) {
+export function startHookChannel(options: { dataDir: string; leaks: LeakService; onError: (error: unknown) => void }) {
   const hooksPath = installHooksDir(options.dataDir);
   const open = new Set<Duplex>();
   // By quarantine directory (resolved): each is scanned once, whichever push's watcher saw it first.
@@ -146,4 +146,4 @@ export async function startHookChannel(options: { dataDir: string; leaks: LeakSe
   };
 }
 
-export type HookChannel = Awaited<ReturnType<typeof startHookChannel>>;
+export type HookChannel = ReturnType<typeof startHookChannel>;
