@@ -4,7 +4,8 @@
  * always exits 0: a workload that cannot run says "not measured" and why.
  *
  * Environment: BENCH_SCALE (1: the full ~20,000-commit repository; 0.1 for a quick check),
- * BENCH_RUNS (5 timed runs per git workload, after one warm-up), BENCH_DURATION (10 s per
+ * BENCH_RUNS (5 timed runs per git workload after one warm-up; serve, fetch and push, which take
+ * under a second a run, never fewer than 10), BENCH_DURATION (10 s per
  * HTTP load), BENCH_TOKENS (tokens seeded for the large-table rows; 1,000,000 x BENCH_SCALE),
  * BENCH_ONLY (comma list of groups: git, api, postgres), BENCH_GIT_ONLY (clone, serve, parallel,
  * fetch, push, lsremote), BENCH_PARALLEL_RUNS (rounds of 8 parallel clones: up to BENCH_RUNS,
