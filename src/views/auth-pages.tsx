@@ -73,7 +73,13 @@ export function SetupInvalidPage({ ctx }: { ctx: PageContext }) {
 }
 
 /** Sudo mode: the password again before sensitive actions. */
-export function SudoPage(props: { ctx: PageContext; returnTo: string; error?: string | null }) {
+/**
+ * "Confirm access". By default it signs in to sudo mode and goes on to `returnTo`; with `repost`,
+ * it sends an interrupted form again to its own address, its fields carried as they were, with the
+ * password as `sudo_password`, so the action happens once the password is confirmed.
+ */
+export function SudoPage(props: { ctx: PageContext; returnTo: string; error?: string | null; repost?: { action: string; fields: [string, string][] } }) {
+  const { repost } = props;
   return (
     <NarrowLayout ctx={props.ctx} title="Confirm access" heading="Confirm access">
       {props.error ? <Flash kind="error">{props.error}</Flash> : null}
@@ -81,10 +87,14 @@ export function SudoPage(props: { ctx: PageContext; returnTo: string; error?: st
         Signed in as <strong>{props.ctx.viewer?.login}</strong>. You are entering sudo mode: we won't ask for your password
         again for 2 hours.
       </p>
-      <form action="/sessions/sudo" method="post">
+      <form action={repost ? repost.action : '/sessions/sudo'} method="post">
         <CsrfField csrf={props.ctx.csrf} />
-        <input type="hidden" name="return_to" value={props.returnTo} />
-        <TextField name="password" label="Password" type="password" autocomplete="current-password" required autofocus />
+        {repost ? (
+          repost.fields.map(([name, value]) => <input type="hidden" name={name} value={value} />)
+        ) : (
+          <input type="hidden" name="return_to" value={props.returnTo} />
+        )}
+        <TextField name={repost ? 'sudo_password' : 'password'} label="Password" type="password" autocomplete="current-password" required autofocus />
         <button type="submit" class="btn btn-primary btn-block">
           Confirm
         </button>

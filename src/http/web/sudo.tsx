@@ -3,7 +3,7 @@ import type { User } from '../../domain/accounts/user-store.js';
 import type { Session } from '../../domain/auth/session-service.js';
 import { SudoPage } from '../../views/auth-pages.js';
 import type { WebKit } from './web-context.js';
-import { formatWait } from './web-context.js';
+import { type FormBody, field, formatWait } from './web-context.js';
 
 export type PasswordCheck = { ok: true } | { ok: false; status: 401 | 429; message: string; retryAfter?: number };
 
@@ -31,13 +31,43 @@ export async function checkSudoPassword(kit: WebKit, request: FastifyRequest, us
 }
 
 /**
- * Sensitive pages need a password confirmed within the last 2 hours. Returns true when in sudo
- * mode; otherwise it has answered with the "Confirm access" page, which comes back to `returnTo`.
+ * Sensitive pages and actions need a password confirmed within the last 2 hours. Returns true when
+ * in sudo mode; otherwise it has answered with the "Confirm access" page. For a page (GET), that
+ * page comes back to `returnTo`. For an action (a form's POST), it posts the form again to the same
+ * address with the password, which this accepts as `sudo_password`: the action then happens, as on
+ * GitHub, instead of the user landing back on `returnTo` with nothing done. Password fields of the
+ * form are not carried: a password is never written into a page.
  */
 export async function ensureSudo(kit: WebKit, request: FastifyRequest, reply: FastifyReply, session: Session, returnTo: string): Promise<boolean> {
   if (kit.services.sessions.isSudo(session)) return true;
-  await kit.send(reply, 200, <SudoPage ctx={kit.context(request, reply)} returnTo={returnTo} />);
-  return false;
+  if (request.method !== 'POST') {
+    await kit.send(reply, 200, <SudoPage ctx={kit.context(request, reply)} returnTo={returnTo} />);
+    return false;
+  }
+  const repost = { action: request.url, fields: carriedFields(request.body) };
+  const password = field(request.body, 'sudo_password');
+  if (password === '') {
+    await kit.send(reply, 200, <SudoPage ctx={kit.context(request, reply)} returnTo={returnTo} repost={repost} />);
+    return false;
+  }
+  const check = await checkSudoPassword(kit, request, session.user, password);
+  if (!check.ok) {
+    if (check.retryAfter) reply.header('retry-after', String(check.retryAfter));
+    await kit.send(reply, check.status, <SudoPage ctx={kit.context(request, reply)} returnTo={returnTo} repost={repost} error={check.message} />);
+    return false;
+  }
+  await kit.services.sessions.confirmSudo(session);
+  return true;
+}
+
+/** A form's fields to post again: all but its CSRF token (the page brings a fresh one) and any password. */
+function carriedFields(body: unknown): [string, string][] {
+  const fields: [string, string][] = [];
+  for (const [name, value] of Object.entries((body ?? {}) as FormBody)) {
+    if (name === '_csrf' || /password/i.test(name)) continue;
+    for (const item of Array.isArray(value) ? value : [value]) if (typeof item === 'string') fields.push([name, item]);
+  }
+  return fields;
 }
 
 /**
