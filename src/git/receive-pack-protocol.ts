@@ -81,15 +81,17 @@ function usesSideband(capabilities: Set<string>): boolean {
 
 /**
  * Reads receive-pack's report-status from its response as it streams by (inside side-band channel 1
- * when the client asked for it) and collects the refs reported `ok`.
+ * when the client asked for it) and collects the refs reported `ok`. `onComplete` runs once the
+ * report has ended: the refs are updated by then, though git may still be running (`gc --auto`).
  */
-export function createReportStatusWatcher(capabilities: Set<string>) {
+export function createReportStatusWatcher(capabilities: Set<string>, onComplete: () => void = () => {}) {
   const okRefs = new Set<string>();
   let unpackOk = false;
   let complete = false;
   const inner = createPacketReader((packet) => {
     if (packet.type === 'flush') {
       complete = true;
+      onComplete();
       return false;
     }
     if (packet.type !== 'data') return true;

@@ -62,12 +62,19 @@ test('reads which refs a side-banded report-status says were updated', () => {
     encodePacket(Buffer.concat([Buffer.from([1]), report])),
     FLUSH_PACKET,
   ]);
-  const watcher = createReportStatusWatcher(new Set(['side-band-64k', 'report-status']));
-  for (const byte of wire) watcher.feed(Buffer.from([byte]));
   const commands = [
     { oldSha: Z, newSha: A, ref: 'refs/heads/main' },
     { oldSha: A, newSha: B, ref: 'refs/heads/dev' },
   ];
+  // Told once, as soon as the report ends (before the rest of the answer), when its result is known.
+  const whenComplete: unknown[] = [];
+  const watcher = createReportStatusWatcher(new Set(['side-band-64k', 'report-status']), () => whenComplete.push(watcher.succeeded(commands)));
+  const reportEnd = wire.length - FLUSH_PACKET.length;
+  for (const [index, byte] of wire.entries()) {
+    watcher.feed(Buffer.from([byte]));
+    if (index === reportEnd - 2) assert.deepEqual(whenComplete, [], 'not before the report has ended');
+  }
+  assert.deepEqual(whenComplete, [[commands[0]]]);
   assert.deepEqual(watcher.succeeded(commands), [commands[0]]);
 });
 

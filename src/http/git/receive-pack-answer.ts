@@ -50,9 +50,22 @@ export async function answerReceivePack(request: FastifyRequest, reply: FastifyR
     report: null as ReturnType<typeof createReportStatusWatcher> | null,
   };
 
+  // The push is recorded as soon as receive-pack has reported which refs it updated, while git still
+  // does its housekeeping (`gc --auto`) before it exits; the answer ends once both are done.
+  let recorded: Promise<void> = Promise.resolve();
+  const record = () => {
+    const { head, report, interruption } = state;
+    const updates = head && report && !interruption ? report.succeeded(head.commands) : [];
+    if (updates.length === 0) return;
+    const actor = access.actor;
+    const tokenId = actor.kind === 'user' ? (actor.token?.id ?? null) : null;
+    recorded = services.repos.recordPush(access.repo, actor, updates, tokenId, request.ip).catch((error: unknown) => {
+      request.log.error({ err: error }, 'could not record a push');
+    });
+  };
   const pushWatcher = createPushRequestWatcher((parsed) => {
     state.head = parsed;
-    if (parsed) state.report = createReportStatusWatcher(parsed.capabilities);
+    if (parsed) state.report = createReportStatusWatcher(parsed.capabilities, record);
     // A declared length already over the limit is refused before any of the pack travels.
     const declared = Number(request.headers['content-length'] ?? Number.NaN);
     if (parsed && declared > config.maxPushBytes) interrupt({ kind: 'too_large' });
@@ -102,18 +115,8 @@ export async function answerReceivePack(request: FastifyRequest, reply: FastifyR
   const output = new PassThrough();
   child.stdout.pipe(output, { end: false });
   child.stdout.on('data', (chunk: Buffer) => state.report?.feed(chunk));
-  supervised.exited.then(async (result) => {
-    const { head, report, interruption } = state;
-    if (head && report && result.code === 0 && !interruption) {
-      const updates = report.succeeded(head.commands);
-      if (updates.length > 0) {
-        const actor = access.actor;
-        const tokenId = actor.kind === 'user' ? (actor.token?.id ?? null) : null;
-        await services.repos.recordPush(access.repo, actor, updates, tokenId, request.ip).catch((error: unknown) => {
-          request.log.error({ err: error }, 'could not record a push');
-        });
-      }
-    }
+  supervised.exited.then(async () => {
+    await recorded;
     output.end();
   });
 
