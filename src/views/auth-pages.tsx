@@ -72,11 +72,11 @@ export function SetupInvalidPage({ ctx }: { ctx: PageContext }) {
   );
 }
 
-/** Sudo mode: the password again before sensitive actions. */
 /**
- * "Confirm access". By default it signs in to sudo mode and goes on to `returnTo`; with `repost`,
- * it sends an interrupted form again to its own address, its fields carried as they were, with the
- * password as `sudo_password`, so the action happens once the password is confirmed.
+ * Sudo mode, "Confirm access": the password again before sensitive actions. By default it enters
+ * sudo mode and goes on to `returnTo`; with `repost`, it sends an interrupted form again to its own
+ * address, its fields carried as they were, with the password as `sudo_password`, so the action
+ * happens once the password is confirmed.
  */
 export function SudoPage(props: { ctx: PageContext; returnTo: string; error?: string | null; repost?: { action: string; fields: [string, string][] } }) {
   const { repost } = props;
