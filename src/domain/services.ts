@@ -41,7 +41,7 @@ export function createServices(deps: ServiceDeps) {
   const { db, config, clock, secretKey } = deps;
   const warn = deps.warn ?? warnOnStderr;
   const audit = createAuditLog(clock);
-  const accounts = createAccountService({ db, clock, audit });
+  const accounts = createAccountService({ db, clock, audit, changeStamp: deps.changeStamp });
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom });
   const notices = createTokenNotices({ db, clock, mailer, baseUrl: () => config.baseUrl });
   const tokens = createTokenService({

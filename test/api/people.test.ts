@@ -84,3 +84,15 @@ test('a leaked token is revoked by anyone holding it, with 202 whatever the inpu
   const events = await server.services.audit.list(server.services.db, { userId: victim.user.id });
   assert.ok(events.some((e) => e.action === 'token.revoked_exposed'), 'the owner sees the revocation in the security log');
 });
+
+test('a public profile answered from memory shows a change the moment it is committed, and a deleted account at once', async () => {
+  const { user: subject, octokit: subjectClient } = await userWithToken(server, ['user']);
+  const { octokit: viewer } = await userWithToken(server, []);
+  const profile = async (username = subject.login) => (await viewer.rest.users.getByUsername({ username })).data;
+  assert.equal((await profile()).name, null);
+  assert.equal((await profile()).name, null, 'asked again: answered from memory');
+  await subjectClient.rest.users.updateAuthenticated({ name: 'Renamed Person' });
+  assert.equal((await profile(subject.login.toUpperCase())).name, 'Renamed Person');
+  await server.services.accounts.deleteUser(subject.login, 'cli');
+  await assert.rejects(profile(), (error: RequestError) => error.status === 404);
+});

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../db/open-database.js';
+import type { ChangeStamp } from '../../db/read-cache.js';
 import type { Database } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { conflict, GitgateError, invalid, notFound } from '../../lib/errors.js';
@@ -25,9 +26,9 @@ let dummyHash: Promise<string> | null = null;
 const hash = async (password: string) => (await import('@node-rs/argon2')).hash(password);
 const verify = async (digest: string, password: string) => (await import('@node-rs/argon2')).verify(digest, password);
 
-export function createAccountService(deps: { db: Kysely<Database>; clock: Clock; audit: AuditLog }) {
+export function createAccountService(deps: { db: Kysely<Database>; clock: Clock; audit: AuditLog; changeStamp?: ChangeStamp | null }) {
   const { db, clock, audit } = deps;
-  const users = createUserStore(db);
+  const users = createUserStore(db, deps.changeStamp ?? null);
 
   async function getUser(login: string): Promise<User> {
     const user = await users.findByLogin(login);

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { compiledOnce } from '../../db/compiled-once.js';
+import { type ChangeStamp, createReadCache, type StampReading } from '../../db/read-cache.js';
 import type { Database, UserRow } from '../../db/schema.js';
 
 export interface User {
@@ -29,16 +31,29 @@ export function toUser(row: UserRow): User {
   };
 }
 
-/** SQL for accounts (users and organizations share one namespace and one table). */
-export function createUserStore(db: Kysely<Database>) {
+/**
+ * SQL for accounts (users and organizations share one namespace and one table). With a change
+ * stamp, accounts by login are answered from memory while the database is unchanged (see
+ * createReadCache), as frozen shared objects: profile pages and `GET /users/{username}` name one.
+ */
+export function createUserStore(db: Kysely<Database>, changeStamp: ChangeStamp | null = null) {
+  const byLogin = createReadCache<string, User | null>(changeStamp);
+  const userByLogin = compiledOnce(db, (lowerLogin: string) => db.selectFrom('users').selectAll().where('lower_login', '=', lowerLogin));
   return {
     async findById(id: number): Promise<User | null> {
       const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
       return row ? toUser(row) : null;
     },
-    async findByLogin(login: string): Promise<User | null> {
-      const row = await db.selectFrom('users').selectAll().where('lower_login', '=', login.toLowerCase()).executeTakeFirst();
-      return row ? toUser(row) : null;
+    findByLogin(login: string, reading?: StampReading): Promise<User | null> {
+      const key = login.toLowerCase();
+      return byLogin(
+        key,
+        async () => {
+          const [row] = await userByLogin(key);
+          return row ? Object.freeze(toUser(row)) : null;
+        },
+        reading,
+      );
     },
     /** Sign-in accepts a username or an email address. */
     async findCredentials(loginOrEmail: string): Promise<{ user: User; passwordHash: string | null } | null> {

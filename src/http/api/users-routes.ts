@@ -76,7 +76,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
 
   app.get('/v3/users/:username', { config: { scopes: [], resource: 'User' }, schema: { params: UsernameParams } }, async (request) => {
     const { username } = request.params as { username: string };
-    const user = await ctx.services.accounts.users.findByLogin(username);
+    const user = await ctx.services.accounts.users.findByLogin(username, stampReadingOf(request));
     if (!user) throw notFoundError();
     return presentPublicUser(ctx.urls(), user, await repoCounts(user.id, request));
   });
