@@ -46,18 +46,12 @@ export async function ensureSudo(kit: WebKit, request: FastifyRequest, reply: Fa
   }
   const repost = { action: request.url, fields: carriedFields(request.body) };
   const password = field(request.body, 'sudo_password');
-  if (password === '') {
-    await kit.send(reply, 200, <SudoPage ctx={kit.context(request, reply)} returnTo={returnTo} repost={repost} />);
-    return false;
-  }
-  const check = await checkSudoPassword(kit, request, session.user, password);
-  if (!check.ok) {
-    if (check.retryAfter) reply.header('retry-after', String(check.retryAfter));
-    await kit.send(reply, check.status, <SudoPage ctx={kit.context(request, reply)} returnTo={returnTo} repost={repost} error={check.message} />);
-    return false;
-  }
-  await kit.services.sessions.confirmSudo(session);
-  return true;
+  // No password yet: the prompt itself, not an error.
+  const sudo = password === '' ? null : await inlineSudo(kit, request, session, password);
+  if (sudo?.ok) return true;
+  if (sudo?.retryAfter) reply.header('retry-after', String(sudo.retryAfter));
+  await kit.send(reply, sudo?.status ?? 200, <SudoPage ctx={kit.context(request, reply)} returnTo={returnTo} repost={repost} error={sudo?.message} />);
+  return false;
 }
 
 /** A form's fields to post again: all but its CSRF token (the page brings a fresh one) and any password. */
@@ -71,14 +65,20 @@ function carriedFields(body: unknown): [string, string][] {
 }
 
 /**
- * For forms that ask for the password inline when sudo mode ran out while they were being filled
- * in: in sudo mode, or the `sudo_password` field is right (and sudo mode starts again).
+ * For forms that carry the password (`sudo_password`) when sudo mode ran out while they were being
+ * filled in, and for the actions `ensureSudo` posts again: in sudo mode, or the password is right
+ * (and sudo mode starts again).
  */
-export async function inlineSudo(kit: WebKit, request: FastifyRequest, session: Session, password: string): Promise<{ ok: true } | { ok: false; status: number; message: string }> {
+export async function inlineSudo(
+  kit: WebKit,
+  request: FastifyRequest,
+  session: Session,
+  password: string,
+): Promise<{ ok: true } | { ok: false; status: number; message: string; retryAfter?: number }> {
   if (kit.services.sessions.isSudo(session)) return { ok: true };
   if (password === '') return { ok: false, status: 403, message: 'Sudo mode has expired: confirm your password to continue. Your input has been kept.' };
   const check = await checkSudoPassword(kit, request, session.user, password);
-  if (!check.ok) return { ok: false, status: check.status, message: check.message };
+  if (!check.ok) return check;
   await kit.services.sessions.confirmSudo(session);
   return { ok: true };
 }
