@@ -14,7 +14,10 @@ export function hmacSha256HexWith(key: Buffer): (value: string) => string {
   return (value) => createHmac('sha256', keyObject).update(value).digest('hex');
 }
 
-/** SHA-256, hex-encoded, in one call (no Hash object): for digests of public data (ETags). */
+/**
+ * SHA-256, hex-encoded, in one call (no Hash object): ETags, and in-memory lookup keys (a secret is
+ * hashed with a per-process pepper there). Never for what is stored: that is `hmacSha256`.
+ */
 export function sha256Hex(value: string | Buffer): string {
   return hash('sha256', value, 'hex');
 }
