@@ -41,7 +41,10 @@ export async function openEngine(dialect: Dialect, env: Record<string, string> =
     clock,
     dataDir,
     databaseUrl: throwaway?.url ?? null,
+    // As the runtime closes: what is queued behind requests (last uses) is written first, not left
+    // to fail against a closed database.
     async close() {
+      await services.flushPendingWrites();
       await database.close();
       await throwaway?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
