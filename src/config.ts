@@ -25,6 +25,8 @@ export interface Config {
   maxPushBytes: number;
   pushProtection: boolean;
   scanMaxBlobBytes: number;
+  /** Disk kept for answers to clones and fetches (src/git/pack-answer-cache.ts); 0: none kept. */
+  packCacheBytes: number;
   smtpUrl: string | null;
   mailFrom: string | null;
   debug: boolean;
@@ -112,6 +114,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
 
   const maxPushBytes = parseSize(env.GITGATE_MAX_PUSH_BYTES, 'GITGATE_MAX_PUSH_BYTES', 2 * 1024 ** 3, problems);
   const scanMaxBlobBytes = parseSize(env.GITGATE_SCAN_MAX_BLOB_BYTES, 'GITGATE_SCAN_MAX_BLOB_BYTES', 1024 ** 2, problems);
+  const packCacheText = nonEmpty(env.GITGATE_PACK_CACHE_BYTES) ?? String(1024 ** 3);
+  const packCacheBytes = packCacheText === 'off' ? 0 : parseInteger(packCacheText);
+  if (packCacheBytes === null) problems.push(`GITGATE_PACK_CACHE_BYTES must be a number of bytes or off, got ${packCacheText}`);
   const pushProtectionText = nonEmpty(env.GITGATE_PUSH_PROTECTION) ?? 'on';
   if (!['on', 'off', 'true', 'false'].includes(pushProtectionText)) {
     problems.push(`GITGATE_PUSH_PROTECTION must be on or off, got ${pushProtectionText}`);
@@ -138,6 +143,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env): Con
     maxPushBytes,
     pushProtection: pushProtectionText === 'on' || pushProtectionText === 'true',
     scanMaxBlobBytes,
+    packCacheBytes: packCacheBytes ?? 0,
     smtpUrl: nonEmpty(env.GITGATE_SMTP_URL) ?? null,
     mailFrom: nonEmpty(env.GITGATE_MAIL_FROM) ?? null,
     debug: env.GITGATE_DEBUG === '1',

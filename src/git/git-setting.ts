@@ -70,7 +70,7 @@ export function fileVersion(file: string): { identity: string; mtimeMs: number }
   return stat ? { identity: `${stat.ino}:${stat.size}:${stat.mtimeNs}`, mtimeMs: Number(stat.mtimeNs / 1_000_000n) } : { identity: 'none', mtimeMs: 0 };
 }
 
-function readIfExists(file: string): string | null {
+export function readIfExists(file: string): string | null {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {

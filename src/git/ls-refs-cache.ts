@@ -1,6 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { createGitSetting, fileVersion, RACY_MS } from './git-setting.js';
+import { createAnswerKeys, isStillSettled } from './answer-key.js';
 
 /**
  * Protocol v2 `ls-refs` (the second request of every fetch, and all of `git ls-remote` after
@@ -20,23 +18,14 @@ export interface LsRefsCache {
   remember(key: string, repoDir: string, protocol: string | undefined, request: Buffer, answer: Buffer): void;
 }
 
-const MAX_LOOSE_REFS = 256;
 const MAX_ENTRIES = 256;
 const MAX_ANSWER_BYTES = 256 * 1024;
 
 export function createLsRefsCache(env: NodeJS.ProcessEnv, now: () => number = Date.now): LsRefsCache {
-  const setting = createGitSetting(env);
+  const answerKeyOf = createAnswerKeys(env, now);
   const entries = new Map<string, Buffer>();
-  /** The key of the request against the repository as it is now, and its ref files' newest time. */
-  const stateOf = (repoDir: string, protocol: string | undefined, request: Buffer) => {
-    const configured = setting(repoDir);
-    if (configured === null) return null;
-    const refs = refsState(repoDir);
-    if (refs === null) return null;
-    return { key: JSON.stringify([repoDir, configured, protocol ?? '', request.toString('latin1'), refs.key]), newestMtimeMs: refs.newestMtimeMs };
-  };
   return {
-    keyOf: (repoDir, protocol, request) => stateOf(repoDir, protocol, request)?.key ?? null,
+    keyOf: (repoDir, protocol, request) => answerKeyOf(repoDir, protocol, request)?.key ?? null,
     get(key) {
       const answer = entries.get(key);
       if (answer) {
@@ -47,40 +36,10 @@ export function createLsRefsCache(env: NodeJS.ProcessEnv, now: () => number = Da
       return answer;
     },
     remember(key, repoDir, protocol, request, answer) {
-      // A ref that moved while git ran could be in the answer or not: keep it only if nothing moved,
-      // and only once every ref file is older than RACY_MS.
       if (answer.length > MAX_ANSWER_BYTES) return;
-      const state = stateOf(repoDir, protocol, request);
-      if (state?.key !== key || state.newestMtimeMs > now() - RACY_MS) return;
+      if (!isStillSettled(answerKeyOf(repoDir, protocol, request), key)) return;
       if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
       entries.set(key, answer);
     },
   };
-}
-
-/**
- * The identities of HEAD, packed-refs and every file under refs/ (lock files included), and the
- * newest of their modification times; null past MAX_LOOSE_REFS loose refs.
- */
-export function refsState(repoDir: string): { key: string; newestMtimeMs: number } | null {
-  const root = path.join(repoDir, 'refs');
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(root, { recursive: true, withFileTypes: true });
-  } catch {
-    return null;
-  }
-  const files = [path.join(repoDir, 'HEAD'), path.join(repoDir, 'packed-refs')];
-  for (const entry of entries) {
-    if (entry.isDirectory()) continue;
-    if (files.length >= MAX_LOOSE_REFS + 2) return null;
-    files.push(path.join(entry.parentPath ?? entry.path, entry.name));
-  }
-  let newestMtimeMs = 0;
-  const parts = files.map((file) => {
-    const version = fileVersion(file);
-    newestMtimeMs = Math.max(newestMtimeMs, version.mtimeMs);
-    return `${path.relative(repoDir, file)}=${version.identity}`;
-  });
-  return { key: parts.sort().join('\n'), newestMtimeMs };
 }

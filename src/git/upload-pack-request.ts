@@ -21,12 +21,18 @@ export const MAX_DIRECT_REQUEST_BYTES = 1024 * 1024;
 /** The filter-specs git 2.x parses (git dies silently on one it cannot: "invalid filter-spec"). */
 const FILTER = /^(blob:none|blob:limit=[0-9]{1,15}[kmg]?|tree:[0-9]{1,9}|object:type=(blob|tree|commit|tag))$/i;
 
+/** A plain fetch, and the objects it wants. */
+export interface PlainFetch {
+  wants: string[];
+}
+
 /**
  * `options.filter`: whether git accepts `filter` here (uploadpack.allowFilter), as git itself said
  * in its capability advertisement; without it a `filter` line makes git exit without a word.
+ * Null for anything but a plain fetch.
  */
-export function isPlainV2Fetch(body: Buffer, options: { filter?: boolean } = {}): boolean {
-  if (body.length > MAX_DIRECT_REQUEST_BYTES) return false;
+export function plainV2Fetch(body: Buffer, options: { filter?: boolean } = {}): PlainFetch | null {
+  if (body.length > MAX_DIRECT_REQUEST_BYTES) return null;
   let offset = 0;
   /** The next packet: a line without its newline, or 'flush' / 'delim', or null when malformed. */
   const next = (): string | 'flush' | 'delim' | null => {
@@ -45,29 +51,29 @@ export function isPlainV2Fetch(body: Buffer, options: { filter?: boolean } = {})
     return line;
   };
 
-  if (next() !== 'command=fetch') return false;
+  if (next() !== 'command=fetch') return null;
   // Capabilities up to the delimiter: `agent`, and `object-format` only as the one every Gitgate
   // repository uses. Any other (`session-id`, `server-option`, ...) takes the piped path.
   for (;;) {
     const line = next();
     if (line === 'delim') break;
-    if (line === null || line === 'flush') return false;
+    if (line === null || line === 'flush') return null;
     if (line === 'object-format=sha1') continue;
     if (line.startsWith('agent=') && /^agent=[\x21-\x7e]{1,256}$/.test(line)) continue;
-    return false;
+    return null;
   }
-  let wants = 0;
+  const wants: string[] = [];
   let filters = 0;
   const deepen = new Set<string>();
   for (;;) {
     const line = next();
     if (line === 'flush') break;
-    if (line === null || line === 'delim') return false;
+    if (line === null || line === 'delim') return null;
     if (FLAGS.has(line)) continue;
     const space = line.indexOf(' ');
     const name = space < 0 ? line : line.slice(0, space);
     const value = space < 0 ? '' : line.slice(space + 1);
-    if (name === 'want' && OID.test(value)) wants += 1;
+    if (name === 'want' && OID.test(value)) wants.push(value);
     else if ((name === 'have' || name === 'shallow') && OID.test(value)) continue;
     else if (name === 'deepen' && POSITIVE.test(value)) deepen.add(name);
     else if (line === 'deepen-relative') deepen.add(line);
@@ -75,12 +81,12 @@ export function isPlainV2Fetch(body: Buffer, options: { filter?: boolean } = {})
     // Another `filter`, `deepen-since` ("no commits selected"), `deepen-not`
     // (resolves a ref), `want-ref`, `sideband-all`, `packfile-uris`, `wait-for-done`: each can end
     // in a silent refusal, so they take the piped path.
-    else return false;
+    else return null;
   }
   // `deepen-relative` means something only with `deepen`.
-  if (deepen.has('deepen-relative') && !deepen.has('deepen')) return false;
+  if (deepen.has('deepen-relative') && !deepen.has('deepen')) return null;
   // git refuses a second filter-spec ("cannot be combined").
-  return wants > 0 && filters <= 1 && offset === body.length;
+  return wants.length > 0 && filters <= 1 && offset === body.length ? { wants } : null;
 }
 
 /** The protocol v2 command a request starts with (`fetch`, `ls-refs`, ...), or null. */

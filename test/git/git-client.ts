@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before } from 'node:test';
+import { RACY_MS } from '../../src/git/git-setting.js';
 import { createToken, createUser, makeTempDir, startTestServer, type TestServer } from '../helpers/server.js';
 
 export interface GitResult {
@@ -112,4 +113,17 @@ export function withAliceOnServer(options: Parameters<typeof startTestServer>[0]
     await server?.close();
     git?.cleanup();
   });
+}
+
+/**
+ * Makes the repository's ref files look older than RACY_MS, as they are on a server between pushes:
+ * answers about fresher files are not kept (see RACY_MS).
+ */
+export function ageRefFiles(repoDir: string) {
+  const past = new Date(Date.now() - 10 * RACY_MS);
+  const files = [path.join(repoDir, 'HEAD'), path.join(repoDir, 'packed-refs')];
+  for (const entry of fs.readdirSync(path.join(repoDir, 'refs'), { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files.push(path.join(entry.parentPath ?? entry.path, entry.name));
+  }
+  for (const file of files) if (fs.existsSync(file)) fs.utimesSync(file, past, past);
 }

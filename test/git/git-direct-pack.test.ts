@@ -14,6 +14,9 @@ import { ownDescriptorsInto, processesUsing, waitFor, zombieChildren } from './g
 
 // Over plain HTTP, git writes a protocol v2 fetch's answer straight into the client's connection
 // (src/http/git/upload-pack-answer.ts); over TLS, and for anything unusual, it passes through Node.
+// The pack answer cache is off here: a fetch it answers, or keeps, takes neither path
+// (test/git/pack-answer-cache.test.ts).
+const NO_PACK_CACHE = { GITGATE_PACK_CACHE_BYTES: 'off' };
 
 let server: TestServer;
 let git: GitClient;
@@ -23,7 +26,7 @@ const serverDir = (name: string) => server.services.repos.storage.pathOf('alice'
 const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
 const v2Fetch = (args: string[]) => Buffer.from(`${pkt('command=fetch\n')}${pkt('agent=git/test\n')}${pkt('object-format=sha1\n')}0001${args.map(pkt).join('')}0000`);
 
-withAliceOnServer({}, async (fixture) => {
+withAliceOnServer({ env: NO_PACK_CACHE }, async (fixture) => {
   ({ server, git, token } = fixture);
   await server.services.repos.create(SYSTEM, 'alice', { name: 'small' });
   await git.ok(['fast-import', '--quiet'], { cwd: serverDir('small'), input: linearHistory(20) });
@@ -201,7 +204,7 @@ describe('over TLS', () => {
     const generated = generateSelfSignedCert('127.0.0.1');
     fs.writeFileSync(path.join(sandbox, 'cert.pem'), generated.cert);
     fs.writeFileSync(path.join(sandbox, 'key.pem'), generated.key);
-    tls = await startTestServer({ dataDir: server.dataDir, https: { cert: path.join(sandbox, 'cert.pem'), key: path.join(sandbox, 'key.pem') } });
+    tls = await startTestServer({ dataDir: server.dataDir, env: NO_PACK_CACHE, https: { cert: path.join(sandbox, 'cert.pem'), key: path.join(sandbox, 'key.pem') } });
   });
 
   after(async () => {

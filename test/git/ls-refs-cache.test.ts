@@ -6,10 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
 import { gitEnv } from '../../src/git/git-command.js';
 import { RACY_MS } from '../../src/git/git-setting.js';
-import { createLsRefsCache, refsState } from '../../src/git/ls-refs-cache.js';
+import { refsState } from '../../src/git/answer-key.js';
+import { createLsRefsCache } from '../../src/git/ls-refs-cache.js';
 import { makeTempDir, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
-import { type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
+import { ageRefFiles, type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
 
 let server: TestServer;
 let git: GitClient;
@@ -41,19 +42,6 @@ async function lsRefs(name: string, request: Buffer) {
   });
   assert.equal(response.status, 200);
   return Buffer.from(await response.arrayBuffer());
-}
-
-/**
- * Makes the repository's ref files look older than RACY_MS, as they are on a server between pushes:
- * answers about fresher files are not kept (see RACY_MS).
- */
-function ageRefFiles(repoDir: string) {
-  const past = new Date(Date.now() - 10 * RACY_MS);
-  const files = [path.join(repoDir, 'HEAD'), path.join(repoDir, 'packed-refs')];
-  for (const entry of fs.readdirSync(path.join(repoDir, 'refs'), { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) files.push(path.join(entry.parentPath ?? entry.path, entry.name));
-  }
-  for (const file of files) if (fs.existsSync(file)) fs.utimesSync(file, past, past);
 }
 
 /** Both requests, twice each (the second from the cache), each the very bytes git writes now. */

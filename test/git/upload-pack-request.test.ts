@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { isPlainV2Fetch } from '../../src/git/upload-pack-request.js';
+import { plainV2Fetch } from '../../src/git/upload-pack-request.js';
 import { makeTempDir } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
 
@@ -65,7 +65,7 @@ describe('which upload-pack requests git may answer straight into the connection
   for (const [name, body, accepted] of cases) {
     test(`${accepted ? 'accepts' : 'leaves to the piped path'} ${name}`, () => {
       const request = body();
-      assert.equal(isPlainV2Fetch(request), accepted);
+      assert.equal(plainV2Fetch(request) !== null, accepted);
       if (accepted) {
         // The point of the check: git answers whatever it accepts with output, never a silent exit.
         const answer = uploadPack(request);
@@ -73,6 +73,11 @@ describe('which upload-pack requests git may answer straight into the connection
       }
     });
   }
+
+  test('names the objects a fetch wants (a kept answer is only for wants that are ref tips)', () => {
+    const request = fetchRequest([`want ${tip}\n`, `have ${base}\n`, `want ${base}`, 'done\n']);
+    assert.deepEqual(plainV2Fetch(request)?.wants, [tip, base]);
+  });
 
   const withFilter: Array<[string, string[], boolean]> = [
     ['blob:none', ['filter blob:none\n'], true],
@@ -87,7 +92,7 @@ describe('which upload-pack requests git may answer straight into the connection
   for (const [name, lines, accepted] of withFilter) {
     test(`where git advertised filter, ${accepted ? 'accepts' : 'leaves to the piped path'} ${name}`, () => {
       const request = fetchRequest([`want ${tip}\n`, ...lines, 'done\n']);
-      assert.equal(isPlainV2Fetch(request, { filter: true }), accepted);
+      assert.equal(plainV2Fetch(request, { filter: true }) !== null, accepted);
       if (accepted) {
         const answer = uploadPack(request);
         assert.ok(answer.stdout.length > 0, `git said nothing (exit ${answer.status}): ${answer.stderr}`);

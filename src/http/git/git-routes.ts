@@ -1,6 +1,9 @@
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Services } from '../../domain/services.js';
+import { gitEnv } from '../../git/git-command.js';
+import { createPackAnswerCache } from '../../git/pack-answer-cache.js';
 import { startHookChannel } from './hook-channel.js';
 import { registerInfoRefsRoute } from './info-refs-route.js';
 import { registerLfsRoutes } from './lfs-route.js';
@@ -31,7 +34,12 @@ export async function gitRoutes(app: FastifyInstance, options: { services: Servi
       })
     : null;
   if (hooks) app.addHook('onClose', () => hooks.close());
+  const packAnswers =
+    options.config.packCacheBytes > 0
+      ? createPackAnswerCache({ root: path.join(options.config.dataDir, 'cache', 'upload-pack'), maxBytes: options.config.packCacheBytes, env: gitEnv() })
+      : null;
+  if (packAnswers) app.addHook('onClose', () => packAnswers.close());
   registerInfoRefsRoute(app, options);
-  registerServiceRpcRoutes(app, { ...options, hooks });
+  registerServiceRpcRoutes(app, { ...options, hooks, packAnswers });
   registerLfsRoutes(app);
 }

@@ -1,10 +1,11 @@
-import { pipeline, Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isProtocolV2, sanitizeGitProtocol, spawnGitService, spawnUploadPackInto, stopGitProcess } from '../../git/git-service.js';
 import { fetchFeatures } from '../../git/capability-advertisement.js';
-import { commandOf, isPlainV2Fetch, MAX_DIRECT_REQUEST_BYTES } from '../../git/upload-pack-request.js';
+import type { KeptAnswer, PackAnswerCache } from '../../git/pack-answer-cache.js';
+import { commandOf, MAX_DIRECT_REQUEST_BYTES, plainV2Fetch } from '../../git/upload-pack-request.js';
 import { capabilityCache, lsRefsCache as lsRefs } from './answer-caches.js';
 import { socketForGit, writeHeadForGit } from './direct-response.js';
 import { answerGitRefusal, answerText, setNoCacheHeaders } from './git-answers.js';
@@ -17,7 +18,10 @@ const gunzipAsync = promisify(gunzip);
 const RESULT_TYPE = 'application/x-git-upload-pack-result';
 
 /**
- * `POST .../git-upload-pack`: git's answer to a clone or fetch. Two ways to the client:
+ * `POST .../git-upload-pack`: git's answer to a clone or fetch. Three ways to the client:
+ * - kept: a protocol v2 `fetch` asked before while the refs were as they are now is answered from
+ *   the pack answer cache (src/git/pack-answer-cache.ts) without starting git; a settled one git
+ *   has to answer is written to the cache on its way to the client (piped);
  * - direct: over plain HTTP, a protocol v2 `fetch` that git answers before it can fail is given
  *   the client's socket as git's stdout. The pack (most of what a clone moves) never passes through
  *   this process: no pipe to read, no Buffers, no chunked framing; the connection closes after it.
@@ -26,7 +30,7 @@ const RESULT_TYPE = 'application/x-git-upload-pack-result';
  *   before saying anything gets a clean 400.
  * A protocol v2 `ls-refs` (small) is answered whole, from a cache while the refs have not changed.
  */
-export async function answerUploadPack(request: FastifyRequest, reply: FastifyReply, access: GitAccess) {
+export async function answerUploadPack(request: FastifyRequest, reply: FastifyReply, access: GitAccess, packAnswers: PackAnswerCache | null) {
   const body = request.body;
   if (!isReadable(body)) {
     return answerText(reply, 415, 'Expected a request with Content-Type application/x-git-upload-pack-request.');
@@ -40,9 +44,14 @@ export async function answerUploadPack(request: FastifyRequest, reply: FastifyRe
     if (!raw) return reply; // the client went away mid-request
     const plain = await inflated(raw, request.headers['content-encoding']);
     if (plain && commandOf(plain) === 'ls-refs') return answerLsRefs(request, reply, access, protocol, plain);
-    const socket = socketForGit(request, reply);
-    if (plain && socket && isPlainV2Fetch(plain, { filter: allowsFilter(access.repoDir, protocol) })) {
-      return answerDirect(request, reply, access, socket, protocol, plain);
+    const fetch = plain && plainV2Fetch(plain, { filter: allowsFilter(access.repoDir, protocol) });
+    if (plain && fetch) {
+      const key = packAnswers?.keyOf(access.repoDir, protocol, plain, fetch.wants) ?? null;
+      const kept = key && (await packAnswers!.open(key.key));
+      if (kept) return answerKept(reply, kept);
+      if (key?.settled) return answerAndKeep(request, reply, access, packAnswers!, protocol, plain, fetch.wants, key.key);
+      const socket = socketForGit(request, reply);
+      if (socket) return answerDirect(request, reply, access, socket, protocol, plain);
     }
     return answerPiped(request, reply, access, protocol, Readable.from([raw]));
   }
@@ -81,6 +90,58 @@ async function answerDirect(
   // Fastify logs a hijacked request no more: the same line it would have written.
   reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
   socket.destroySoon();
+}
+
+function answerKept(reply: FastifyReply, kept: KeptAnswer) {
+  setNoCacheHeaders(reply);
+  reply.type(RESULT_TYPE);
+  reply.header('Content-Length', kept.bytes);
+  return reply.send(kept.handle.createReadStream({ highWaterMark: 256 * 1024 }));
+}
+
+/**
+ * git's answer, streamed to the client as on the piped path and written to the pack answer cache on
+ * the way (each chunk goes on once it is written, so git runs no faster than the disk takes it).
+ * It is kept only if git ends well and the refs did not move meanwhile; a client that goes away
+ * midway leaves nothing behind.
+ */
+async function answerAndKeep(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  access: GitAccess,
+  cache: PackAnswerCache,
+  protocol: string | undefined,
+  input: Buffer,
+  wants: string[],
+  key: string,
+) {
+  const child = spawnGitService({ service: 'git-upload-pack', repoDir: access.repoDir, advertiseRefs: false, protocol });
+  const supervised = superviseGitChild(request, reply, child);
+  child.stdin.end(input);
+  const first = await firstChunk(child.stdout);
+  setNoCacheHeaders(reply);
+  reply.type(RESULT_TYPE);
+  if (!first) return answerSilentGit(request, reply, await supervised.exited, supervised.stderr());
+  child.stdout.unshift(first);
+  const writer = await cache.create(key);
+  if (!writer) return reply.send(child.stdout);
+  let settled: Promise<void> | null = null;
+  const settle = (whole: boolean) => {
+    settled ??= whole ? writer.keep(cache.keyOf(access.repoDir, protocol, input, wants)) : writer.drop();
+    return settled;
+  };
+  const tee = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      void writer.write(chunk).then(() => done(null, chunk));
+    },
+    // The answer ends once it is kept: a client that has all of it finds it kept when it asks again.
+    flush(done) {
+      void supervised.exited.then((exit) => settle(exit.code === 0)).then(() => done());
+    },
+  });
+  tee.once('close', () => void settle(false));
+  pipeline(child.stdout, tee, () => undefined);
+  return reply.send(tee);
 }
 
 /**
@@ -139,9 +200,12 @@ async function answerPiped(request: FastifyRequest, reply: FastifyReply, access:
   }
   const exit = await supervised.exited;
   if (badBody) return answerText(reply, 400, 'The request body is not valid gzip data.');
-  if (exit.code !== 0) {
-    return answerGitRefusal(request, reply, 'git-upload-pack', exit, supervised.stderr());
-  }
+  return answerSilentGit(request, reply, exit, supervised.stderr());
+}
+
+/** git ended without a word: a refusal when it failed, otherwise an empty answer. */
+function answerSilentGit(request: FastifyRequest, reply: FastifyReply, exit: { code: number | null; signal: NodeJS.Signals | null }, stderr: string) {
+  if (exit.code !== 0) return answerGitRefusal(request, reply, 'git-upload-pack', exit, stderr);
   return reply.send('');
 }
 

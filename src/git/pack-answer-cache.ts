@@ -1,0 +1,183 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type AnswerKey, createAnswerKeys, isStillSettled, refsState, refTips } from './answer-key.js';
+
+/**
+ * git's answers to protocol v2 `fetch` requests (clones and fetches), kept on disk for a few
+ * minutes, as GitLab's pack-objects cache does: a CI fleet clones and fetches the same commits over
+ * and over, and git would build the same pack each time (most of what a clone costs the server).
+ *
+ * An answer is kept under the key ls-refs' answers use (src/git/answer-key.ts): the request's bytes,
+ * the refs and git's configuration; and only for a request whose every `want` is what a ref points
+ * at. Objects never change and what the refs reach is never pruned, so while the refs are unchanged
+ * the answer git made once is a right answer again. Any ref update (a force push that removes a
+ * commit included) is a new key: a removed commit is never served from here. (Protocol v2 git
+ * serves any object it still has, reachable or not; such answers are left to git.) Entries are files in a directory of this process (instances may share a
+ * data directory), removed on close; one left by a process that died is removed by the next to start.
+ */
+export interface PackAnswerCache {
+  /** The request's key against the repository as it is now; null when its answer is not kept. */
+  keyOf(repoDir: string, protocol: string | undefined, request: Buffer, wants: string[]): AnswerKey | null;
+  /** The kept answer, already open (an eviction meanwhile cannot take it away); null when none. */
+  open(key: string): Promise<KeptAnswer | null>;
+  /** A file to write git's answer into as it streams by; null when none can be created. */
+  create(key: string): Promise<PackAnswerWriter | null>;
+  close(): Promise<void>;
+}
+
+export interface KeptAnswer {
+  handle: fsp.FileHandle;
+  bytes: number;
+}
+
+export interface PackAnswerWriter {
+  /** Never rejects: a failed write only means the answer is not kept. */
+  write(chunk: Buffer): Promise<void>;
+  /** Keeps the whole answer if the key, taken again now that git is done, is unchanged and settled. */
+  keep(now: AnswerKey | null): Promise<void>;
+  drop(): Promise<void>;
+}
+
+/** How long an answer is served: a CI run's clones come within minutes of each other. */
+export const PACK_ANSWER_MAX_AGE_MS = 5 * 60_000;
+const SWEEP_MS = 60_000;
+const MAX_REPOS = 1024;
+/** A sibling directory untouched this long belongs to a process that is gone (live ones touch theirs each sweep). */
+const ABANDONED_MS = 10 * SWEEP_MS;
+
+interface Entry {
+  file: string;
+  bytes: number;
+  storedAt: number;
+}
+
+export function createPackAnswerCache(options: { root: string; maxBytes: number; env: NodeJS.ProcessEnv; now?: () => number }): PackAnswerCache {
+  const now = options.now ?? Date.now;
+  const answerKeyOf = createAnswerKeys(options.env, now);
+  const dir = path.join(options.root, `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  /** By the digest of their key, oldest first. */
+  const entries = new Map<string, Entry>();
+  let total = 0;
+
+  const digestOf = (key: string) => createHash('sha256').update(key).digest('hex');
+  const removeFile = (file: string) => fsp.rm(file, { force: true }).catch(() => undefined);
+  const remove = (digest: string) => {
+    const entry = entries.get(digest);
+    if (!entry) return;
+    entries.delete(digest);
+    total -= entry.bytes;
+    void removeFile(entry.file);
+  };
+  /** Drops expired entries, then the oldest until the total fits. */
+  const sweep = () => {
+    for (const [digest, entry] of entries) {
+      if (entry.storedAt > now() - PACK_ANSWER_MAX_AGE_MS && total <= options.maxBytes) break;
+      remove(digest);
+    }
+  };
+  const timer = setInterval(() => {
+    sweep();
+    const time = new Date(now());
+    fs.utimes(dir, time, time, () => undefined);
+  }, SWEEP_MS);
+  timer.unref();
+  void removeAbandoned(options.root, now);
+
+  /** Each repository's ref tips, under the refs state they were read in. */
+  const tipsByRepo = new Map<string, { refs: string; tips: Set<string> }>();
+  const tipsOf = (repoDir: string, refs: string): Set<string> | null => {
+    const known = tipsByRepo.get(repoDir);
+    if (known?.refs === refs) return known.tips;
+    const tips = refTips(repoDir);
+    // Refs that moved while they were read belong to no one state.
+    if (refsState(repoDir)?.key !== refs) return null;
+    if (tipsByRepo.size >= MAX_REPOS) tipsByRepo.delete(tipsByRepo.keys().next().value!);
+    tipsByRepo.set(repoDir, { refs, tips });
+    return tips;
+  };
+
+  return {
+    keyOf(repoDir, protocol, request, wants) {
+      const key = answerKeyOf(repoDir, protocol, request);
+      if (!key) return null;
+      const tips = tipsOf(repoDir, key.refs);
+      return tips && wants.every((want) => tips.has(want)) ? key : null;
+    },
+    async open(key) {
+      const digest = digestOf(key);
+      const entry = entries.get(digest);
+      if (!entry) return null;
+      if (entry.storedAt <= now() - PACK_ANSWER_MAX_AGE_MS) {
+        remove(digest);
+        return null;
+      }
+      try {
+        return { handle: await fsp.open(entry.file, 'r'), bytes: entry.bytes };
+      } catch {
+        if (entries.get(digest) === entry) remove(digest);
+        return null;
+      }
+    },
+    async create(key) {
+      const digest = digestOf(key);
+      const file = path.join(dir, `${digest}-${randomBytes(4).toString('hex')}`);
+      let handle: fsp.FileHandle;
+      try {
+        await fsp.mkdir(dir, { recursive: true });
+        handle = await fsp.open(file, 'wx');
+      } catch {
+        return null;
+      }
+      let bytes = 0;
+      let whole = true;
+      const close = () => handle.close().catch(() => undefined);
+      return {
+        async write(chunk) {
+          if (!whole) return;
+          bytes += chunk.length;
+          try {
+            whole = bytes <= options.maxBytes && (await handle.write(chunk)).bytesWritten === chunk.length;
+          } catch {
+            whole = false;
+          }
+        },
+        async keep(current) {
+          await close();
+          if (!whole || !isStillSettled(current, key)) return void (await removeFile(file));
+          remove(digest);
+          entries.set(digest, { file, bytes, storedAt: now() });
+          total += bytes;
+          sweep();
+        },
+        async drop() {
+          await close();
+          await removeFile(file);
+        },
+      };
+    },
+    async close() {
+      clearInterval(timer);
+      entries.clear();
+      total = 0;
+      await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    },
+  };
+}
+
+/** Removes the directories of processes that died without closing their cache. */
+async function removeAbandoned(root: string, now: () => number) {
+  let names: string[];
+  try {
+    names = await fsp.readdir(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = path.join(root, name);
+    const stat = await fsp.stat(dir).catch(() => null);
+    if (stat?.isDirectory() && stat.mtimeMs < now() - ABANDONED_MS) await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { SYSTEM } from '../../src/domain/auth/actor.js';
+import { RACY_MS } from '../../src/git/git-setting.js';
+import { createPackAnswerCache, PACK_ANSWER_MAX_AGE_MS, type PackAnswerCache } from '../../src/git/pack-answer-cache.js';
+import { makeTempDir, type TestServer } from '../helpers/server.js';
+import { linearHistory } from './fast-import.js';
+import { ageRefFiles, type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
+import { waitFor } from './git-processes.js';
+
+// Answers to clones and fetches kept on disk while the refs are unchanged (src/git/pack-answer-cache.ts).
+
+let server: TestServer;
+let git: GitClient;
+let token: string;
+const url = (name: string) => repoUrl(server.url, `alice/${name}`, { user: 'alice', token });
+const serverDir = (name: string) => server.services.repos.storage.pathOf('alice', name);
+const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
+const v2Fetch = (args: string[]) => Buffer.from(`${pkt('command=fetch\n')}${pkt('agent=git/test\n')}${pkt('object-format=sha1\n')}0001${args.map(pkt).join('')}0000`);
+
+async function postFetch(name: string, body: Buffer) {
+  const response = await fetch(`${server.url}/alice/${name}.git/git-upload-pack`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`alice:${token}`).toString('base64')}`,
+      'git-protocol': 'version=2',
+      'content-type': 'application/x-git-upload-pack-request',
+    },
+    body: new Uint8Array(body),
+  });
+  return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+const tipOf = async (dir: string) => (await git.ok(['rev-parse', 'main'], { cwd: dir })).stdout.trim();
+
+withAliceOnServer({}, async (fixture) => {
+  ({ server, git, token } = fixture);
+  for (const name of ['kept', 'forced']) {
+    await server.services.repos.create(SYSTEM, 'alice', { name });
+    await git.ok(['fast-import', '--quiet'], { cwd: serverDir(name), input: linearHistory(20) });
+    ageRefFiles(serverDir(name));
+  }
+});
+
+describe('answers kept for repeated clones and fetches', () => {
+  test('a second clone is answered from the kept answer, without git reading a pack', async () => {
+    await git.ok(['clone', '-q', '--bare', url('kept'), 'first.git']);
+    const packs = path.join(serverDir('kept'), 'objects', 'pack');
+    fs.renameSync(packs, `${packs}-hidden`);
+    try {
+      await git.ok(['clone', '-q', '--bare', url('kept'), 'second.git']);
+    } finally {
+      fs.renameSync(`${packs}-hidden`, packs);
+    }
+    const second = path.join(git.home, 'second.git');
+    await git.ok(['fsck', '--strict', '--no-dangling'], { cwd: second });
+    assert.equal(await tipOf(second), await tipOf(serverDir('kept')));
+  });
+
+  test('a push is seen at once, and a commit a force push removed (and gc pruned) is not served again', async () => {
+    const removed = await tipOf(serverDir('forced'));
+    const request = v2Fetch([`want ${removed}\n`, 'no-progress\n', 'done\n']);
+    const first = await postFetch('forced', request);
+    assert.equal(first.status, 200);
+    assert.equal(first.body.subarray(0, 13).toString(), '000dpackfile\n');
+    const again = await postFetch('forced', request);
+    assert.equal(again.headers.get('content-length'), String(first.body.length), 'a kept answer has a known length');
+    assert.deepEqual(again.body, first.body);
+
+    const local = path.join(git.home, 'forcer');
+    await git.ok(['clone', '-q', url('forced'), local]);
+    await git.ok(['push', '-q', '--force', 'origin', 'main~5:main'], { cwd: local });
+    await git.ok(['gc', '--quiet', '--prune=now'], { cwd: serverDir('forced') });
+    ageRefFiles(serverDir('forced'));
+    const after = await postFetch('forced', request);
+    assert.ok(!after.body.includes('packfile\n'), 'no pack for a commit that is gone');
+    assert.match(after.body.toString('latin1'), /ERR .*not our ref/);
+
+    await git.ok(['clone', '-q', '--bare', url('forced'), 'after-force.git']);
+    assert.equal(await tipOf(path.join(git.home, 'after-force.git')), (await git.ok(['rev-parse', 'main~5'], { cwd: local })).stdout.trim());
+  });
+});
+
+describe('the pack answer cache', () => {
+  const env = { PATH: process.env.PATH, HOME: '/nonexistent', GIT_CONFIG_NOSYSTEM: '1' };
+  let sandbox: string;
+  let repo: string;
+  let clockAhead = 10 * RACY_MS;
+  const now = () => Date.now() + clockAhead;
+  const caches: PackAnswerCache[] = [];
+  const open = (maxBytes: number, root = path.join(sandbox, 'cache')) => {
+    const cache = createPackAnswerCache({ root, maxBytes, env, now });
+    caches.push(cache);
+    return cache;
+  };
+  const tip = (ref = 'main') => spawnSync('git', ['rev-parse', ref], { cwd: repo, env }).stdout.toString().trim();
+  /** The key of a request that wants what main points at now. */
+  const keyOf = (cache: PackAnswerCache, request: string) => cache.keyOf(repo, 'version=2', Buffer.from(request), [tip()])!;
+  const store = async (cache: PackAnswerCache, request: string, answer: string) => {
+    const key = keyOf(cache, request);
+    const writer = (await cache.create(key.key))!;
+    await writer.write(Buffer.from(answer));
+    await writer.keep(keyOf(cache, request));
+    return key.key;
+  };
+  const read = async (cache: PackAnswerCache, key: string) => {
+    const kept = await cache.open(key);
+    if (!kept) return null;
+    try {
+      return (await kept.handle.readFile()).toString();
+    } finally {
+      await kept.handle.close();
+    }
+  };
+
+  before(() => {
+    sandbox = makeTempDir('gitgate-pack-cache-');
+    repo = path.join(sandbox, 'repo.git');
+    spawnSync('git', ['init', '-q', '--bare', repo], { env });
+    spawnSync('git', ['fast-import', '--quiet'], { cwd: repo, env, input: linearHistory(2) });
+  });
+
+  after(async () => {
+    for (const cache of caches) await cache.close();
+    fs.rmSync(sandbox, { recursive: true, force: true });
+  });
+
+  test('serves what it kept, for the very request and refs only', async () => {
+    const cache = open(1024);
+    const key = await store(cache, 'request a', 'answer a');
+    assert.equal(await read(cache, key), 'answer a');
+    assert.equal(await read(cache, keyOf(cache, 'request b').key), null);
+    spawnSync('git', ['update-ref', 'refs/heads/main', 'main~1'], { cwd: repo, env });
+    assert.notEqual(keyOf(cache, 'request a').key, key, 'a ref update is a new key');
+  });
+
+  test('keeps no answer for a want that is not what a ref points at (git would still serve it until pruned)', () => {
+    const cache = open(1024);
+    spawnSync('git', ['update-ref', 'refs/heads/side', 'main'], { cwd: repo, env });
+    const request = Buffer.from('request z');
+    assert.ok(cache.keyOf(repo, 'version=2', request, [tip(), tip('side')]), 'both are ref tips');
+    assert.equal(cache.keyOf(repo, 'version=2', request, [tip(), tip('main~1')]), null);
+    spawnSync('git', ['update-ref', '-d', 'refs/heads/side'], { cwd: repo, env });
+  });
+
+  test('keeps nothing when the refs moved while git ran, or while they are younger than RACY_MS', async () => {
+    const cache = open(1024);
+    const key = keyOf(cache, 'request c');
+    const writer = (await cache.create(key.key))!;
+    await writer.write(Buffer.from('stale'));
+    spawnSync('git', ['update-ref', 'refs/heads/other', 'main'], { cwd: repo, env });
+    await writer.keep(keyOf(cache, 'request c'));
+    assert.equal(await read(cache, key.key), null);
+    clockAhead = 0;
+    try {
+      assert.equal(keyOf(cache, 'request c').settled, false, 'refs written just now');
+    } finally {
+      clockAhead = 10 * RACY_MS;
+    }
+  });
+
+  test('forgets answers after their time, and the oldest first when full; never one larger than all of it', async () => {
+    const cache = open(20);
+    const first = await store(cache, 'request d', '0123456789');
+    const second = await store(cache, 'request e', 'abcdefghij');
+    assert.equal(await read(cache, first), '0123456789');
+    await store(cache, 'request f', 'ABCDEFGHIJ');
+    assert.equal(await read(cache, first), null, 'the oldest made room');
+    assert.equal(await read(cache, second), 'abcdefghij');
+    const huge = await store(cache, 'request g', 'x'.repeat(21));
+    assert.equal(await read(cache, huge), null);
+    clockAhead += PACK_ANSWER_MAX_AGE_MS;
+    try {
+      assert.equal(await read(cache, second), null, 'expired');
+    } finally {
+      clockAhead -= PACK_ANSWER_MAX_AGE_MS;
+    }
+  });
+
+  test('a dropped answer leaves no file; close removes its directory, and the next start removes abandoned ones', async () => {
+    const root = path.join(sandbox, 'shared');
+    const cache = open(1024, root);
+    const writer = (await cache.create(keyOf(cache, 'request h').key))!;
+    await writer.write(Buffer.from('half an answer'));
+    await writer.drop();
+    await store(cache, 'request i', 'answer i');
+    const [own] = fs.readdirSync(root);
+    assert.equal(fs.readdirSync(path.join(root, own!)).length, 1, 'only the kept answer');
+
+    const abandoned = path.join(root, 'host-1-dead');
+    fs.mkdirSync(abandoned);
+    fs.writeFileSync(path.join(abandoned, 'answer'), 'left behind');
+    const old = new Date(Date.now() - 3600_000);
+    fs.utimesSync(abandoned, old, old);
+    const another = open(1024, root);
+    assert.ok(await waitFor(() => !fs.existsSync(abandoned), 5000), 'an abandoned directory is removed');
+    assert.ok(fs.existsSync(path.join(root, own!)), 'a live one is not');
+    await cache.close();
+    await another.close();
+    assert.deepEqual(fs.readdirSync(root), []);
+  });
+});
