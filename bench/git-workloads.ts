@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout } from 'node:timers/promises';
+import { RACY_MS } from '../src/git/git-setting.js';
 import { type BenchRepo, installMainHistory } from './gen-repo.js';
 import { BENCH_REPO, BENCH_USER, basicAuth, type GitgateServer } from './gitgate-process.js';
 import { NGINX_MISSING } from './nginx.js';
@@ -60,8 +62,8 @@ function git(ctx: GitContext) {
     env,
     /** Arguments that make git send the token on every request (no 401 round trip). */
     auth,
-    async timed(args: string[], cwd?: string): Promise<number> {
-      const result = await runOk('git', args, { env, cwd });
+    async timed(args: string[], cwd?: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<number> {
+      const result = await runOk('git', args, { env: { ...env, ...extraEnv }, cwd });
       return result.ms;
     },
   };
@@ -170,9 +172,9 @@ function pktLine(text: string): string {
 }
 
 /** A protocol v2 fetch of everything main reaches, as a fresh clone sends it. */
-function uploadPackRequest(tip: string): Buffer {
+function uploadPackRequest(tip: string, agent = 'git/bench'): Buffer {
   return Buffer.from(
-    `${pktLine('command=fetch\n')}${pktLine('agent=git/bench\n')}${pktLine('object-format=sha1\n')}0001` +
+    `${pktLine('command=fetch\n')}${pktLine(`agent=${agent}\n`)}${pktLine('object-format=sha1\n')}0001` +
       `${pktLine('thin-pack\n')}${pktLine('no-progress\n')}${pktLine('ofs-delta\n')}${pktLine(`want ${tip}\n`)}${pktLine('done\n')}0000`,
   );
 }
@@ -180,14 +182,17 @@ function uploadPackRequest(tip: string): Buffer {
 /**
  * The server side alone: the upload-pack request replayed with curl to /dev/null, against
  * `git upload-pack --stateless-rpc` reading the same request. A clone is dominated by the client's
- * index-pack; this isolates what the HTTP server adds.
+ * index-pack; this isolates what the HTTP server adds. Gitgate answers a request it has answered
+ * before from its pack answer cache; a request with another agent each run (a key of its own) shows
+ * the first answer, which git makes.
  */
 export async function servePack(ctx: GitContext): Promise<Row[]> {
   const body = path.join(ctx.work, 'upload-pack-request');
   fs.writeFileSync(body, uploadPackRequest(ctx.repo.tip));
+  const firstBody = (i: number) => path.join(ctx.work, `upload-pack-request-${i}`);
   const env = cleanGitEnv(ctx.home, { GIT_PROTOCOL: 'version=2' });
-  const curl = (url: string, auth: boolean) => async () => {
-    const args = ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', '--data-binary', `@${body}`];
+  const curl = (url: string, auth: boolean, bodyOf: (i: number) => string = () => body) => async (i: number) => {
+    const args = ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', '--data-binary', `@${bodyOf(i)}`];
     args.push('-H', 'Content-Type: application/x-git-upload-pack-request', '-H', 'Accept: application/x-git-upload-pack-result');
     args.push('-H', 'Git-Protocol: version=2');
     if (auth) args.push('-H', `Authorization: ${basicAuth(ctx.token)}`);
@@ -206,6 +211,12 @@ export async function servePack(ctx: GitContext): Promise<Row[]> {
   const variants: Variant[] = [
     { name: 'floor', measure: direct },
     { name: 'gitgate', measure: curl(ctx.gitgate.url, true) },
+    {
+      name: 'gitgate-first',
+      before: async (i) => fs.writeFileSync(firstBody(i), uploadPackRequest(ctx.repo.tip, `git/bench-first-${i}-${process.pid}`)),
+      measure: curl(ctx.gitgate.url, true, firstBody),
+      after: async (i) => fs.rmSync(firstBody(i), { force: true }),
+    },
   ];
   if (ctx.nginxUrl) variants.push({ name: 'nginx', measure: curl(ctx.nginxUrl, false) });
   log('serving the full pack...');
@@ -213,6 +224,7 @@ export async function servePack(ctx: GitContext): Promise<Row[]> {
   const times = await interleave(variants, Math.max(ctx.runs, SHORT_RUNS));
   return [
     timeRow('serve full pack (server side)', times.get('gitgate')!, times.get('floor')!, 'git upload-pack', '<= 1.15'),
+    timeRow('serve full pack: first request (git makes it)', times.get('gitgate-first')!, times.get('floor')!, 'git upload-pack', '<= 1.15'),
     nginxRow('serve full pack (server side)', times.get('gitgate')!, times.get('nginx')),
   ];
 }
@@ -222,13 +234,16 @@ export async function incrementalFetch(ctx: GitContext): Promise<Row[]> {
   const g = git(ctx);
   // The new commit lands in the served repository by a fetch into it (no hooks run).
   await runOk('git', ['fetch', '--quiet', '--no-tags', ctx.repo.dir, `refs/bench/next1:refs/heads/next1`], { cwd: ctx.serverRepoDir, env: g.env });
+  // Fetches come between pushes, not within a second of one: answers about refs that fresh are not
+  // kept (RACY_MS). The first-request row shows what an answer git has to make costs.
+  await setTimeout(RACY_MS);
   const client = (name: string, i: number) => path.join(ctx.work, `fetch-${name}-${i}`);
   const prepare = (name: string) => async (i: number) => {
     await emptyBareRepo(client(name, i), g.env);
     installMainHistory(ctx.repo, client(name, i));
   };
-  const fetchFrom = (name: string, url: string, auth: string[]) => (i: number) =>
-    g.timed([...auth, 'fetch', '--quiet', '--no-tags', url, 'refs/heads/next1:refs/heads/next1'], client(name, i));
+  const fetchFrom = (name: string, url: string, auth: string[], env: (i: number) => NodeJS.ProcessEnv = () => ({})) => (i: number) =>
+    g.timed([...auth, 'fetch', '--quiet', '--no-tags', url, 'refs/heads/next1:refs/heads/next1'], client(name, i), env(i));
   const variants: Variant[] = [
     { name: 'floor', before: prepare('floor'), measure: fetchFrom('floor', `file://${ctx.serverRepoDir}`, []), after: async (i) => rm(client('floor', i)) },
     {
@@ -236,6 +251,13 @@ export async function incrementalFetch(ctx: GitContext): Promise<Row[]> {
       before: prepare('gitgate'),
       measure: fetchFrom('gitgate', `${ctx.gitgate.url}${repoPath}`, g.auth),
       after: async (i) => rm(client('gitgate', i)),
+    },
+    {
+      // Another user agent each run: a request of its own, which git answers (nothing kept for it).
+      name: 'gitgate-first',
+      before: prepare('gitgate-first'),
+      measure: fetchFrom('gitgate-first', `${ctx.gitgate.url}${repoPath}`, g.auth, (i) => ({ GIT_USER_AGENT: `git/bench-first-${i}-${process.pid}` })),
+      after: async (i) => rm(client('gitgate-first', i)),
     },
   ];
   if (ctx.nginxUrl) {
@@ -245,6 +267,7 @@ export async function incrementalFetch(ctx: GitContext): Promise<Row[]> {
   const times = await interleave(variants, Math.max(ctx.runs, SHORT_RUNS));
   return [
     timeRow('fetch 1 new commit', times.get('gitgate')!, times.get('floor')!, 'git fetch file://', '<= 1.4'),
+    timeRow('fetch 1 new commit: first request (git makes it)', times.get('gitgate-first')!, times.get('floor')!, 'git fetch file://', '<= 1.4'),
     nginxRow('fetch 1 new commit', times.get('gitgate')!, times.get('nginx')),
   ];
 }

@@ -76,19 +76,19 @@ export function canBeGitStdout(socket: Socket): boolean {
 }
 
 /**
- * `git upload-pack --stateless-rpc DIR` with `socket` as its stdout: git writes its answer straight
- * into the client's connection and no byte of the pack passes through this process (no pipe read,
- * no JS Buffer, no second copy). The caller has written the HTTP head before and reads on from the
- * socket to notice a client that goes away.
+ * `git upload-pack --stateless-rpc DIR` writing its answer straight into `output`: the client's
+ * connection (no byte of the pack passes through this process: no pipe read, no JS Buffer, no
+ * second copy; the caller has written the HTTP head before and reads on from the socket to notice a
+ * client that goes away), or an open file (a descriptor) the answer is read from as it grows.
  */
-export function spawnUploadPackInto(socket: Socket, options: { repoDir: string; protocol?: string }): ChildProcessByStdio<Writable, null, Readable> {
+export function spawnUploadPackInto(output: Socket | number, options: { repoDir: string; protocol?: string }): ChildProcessByStdio<Writable, null, Readable> {
   const child = spawnGit(['upload-pack', '--stateless-rpc', options.repoDir], {
-    stdio: ['pipe', socket, 'pipe'],
+    stdio: ['pipe', output, 'pipe'],
     extraEnv: options.protocol ? { GIT_PROTOCOL: options.protocol } : {},
   }) as ChildProcessByStdio<Writable, null, Readable>;
   // libuv makes fds 0-2 blocking in the child before exec, and O_NONBLOCK belongs to the open file
   // description this process shares: put it back, or a read of ours on the socket could stall the
   // event loop. git copes with a non-blocking stdout (xwrite polls on EAGAIN).
-  (socket as unknown as { _handle: BlockingSwitch })._handle.setBlocking?.(false);
+  if (typeof output !== 'number') (output as unknown as { _handle: BlockingSwitch })._handle.setBlocking?.(false);
   return child;
 }

@@ -23,8 +23,11 @@ export interface PackAnswerCache {
   keyOf(repoDir: string, protocol: string | undefined, request: Buffer, wants: string[]): AnswerKey | null;
   /** The kept answer, already open (an eviction meanwhile cannot take it away); null when none. */
   open(key: string): Promise<KeptAnswer | null>;
-  /** A file to write git's answer into as it streams by; null when none can be created. */
-  create(key: string): Promise<PackAnswerWriter | null>;
+  /**
+   * A new file for git's answer to `key` (git writes it as its stdout; the answer is read from it as
+   * it grows); null when none can be created, or the disk has less than the cache's size free.
+   */
+  create(key: string): Promise<AnswerFile | null>;
   close(): Promise<void>;
 }
 
@@ -33,11 +36,15 @@ export interface KeptAnswer {
   bytes: number;
 }
 
-export interface PackAnswerWriter {
-  /** Never rejects: a failed write only means the answer is not kept. */
-  write(chunk: Buffer): Promise<void>;
-  /** Keeps the whole answer if the key, taken again now that git is done, is unchanged and settled. */
+export interface AnswerFile {
+  /** Open for reading and writing. */
+  handle: fsp.FileHandle;
+  /**
+   * Keeps the whole answer if the key, taken again now that git is done, is unchanged and settled,
+   * and the answer fits the cache; otherwise drops it. Closes the handle.
+   */
   keep(now: AnswerKey | null): Promise<void>;
+  /** Removes the file (git failed, or the client went away). Closes the handle. */
   drop(): Promise<void>;
 }
 
@@ -58,7 +65,7 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
   const now = options.now ?? Date.now;
   const answerKeyOf = createAnswerKeys(options.env, now);
   const dir = path.join(options.root, `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`);
-  /** By the digest of their key, oldest first. */
+  /** By the digest of their key, least recently used first. */
   const entries = new Map<string, Entry>();
   let total = 0;
 
@@ -71,10 +78,11 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
     total -= entry.bytes;
     void removeFile(entry.file);
   };
-  /** Drops expired entries, then the oldest until the total fits. */
+  /** Drops expired entries, then the least recently used until the total fits. */
   const sweep = () => {
-    for (const [digest, entry] of entries) {
-      if (entry.storedAt > now() - PACK_ANSWER_MAX_AGE_MS && total <= options.maxBytes) break;
+    for (const [digest, entry] of entries) if (entry.storedAt <= now() - PACK_ANSWER_MAX_AGE_MS) remove(digest);
+    for (const digest of entries.keys()) {
+      if (total <= options.maxBytes) break;
       remove(digest);
     }
   };
@@ -114,6 +122,8 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
         remove(digest);
         return null;
       }
+      entries.delete(digest);
+      entries.set(digest, entry);
       try {
         return { handle: await fsp.open(entry.file, 'r'), bytes: entry.bytes };
       } catch {
@@ -127,26 +137,19 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
       let handle: fsp.FileHandle;
       try {
         await fsp.mkdir(dir, { recursive: true });
-        handle = await fsp.open(file, 'wx');
+        const disk = await fsp.statfs(dir);
+        if (disk.bavail * disk.bsize < options.maxBytes) return null;
+        handle = await fsp.open(file, 'wx+');
       } catch {
         return null;
       }
-      let bytes = 0;
-      let whole = true;
       const close = () => handle.close().catch(() => undefined);
       return {
-        async write(chunk) {
-          if (!whole) return;
-          bytes += chunk.length;
-          try {
-            whole = bytes <= options.maxBytes && (await handle.write(chunk)).bytesWritten === chunk.length;
-          } catch {
-            whole = false;
-          }
-        },
+        handle,
         async keep(current) {
+          const bytes = (await handle.stat().catch(() => null))?.size ?? Number.POSITIVE_INFINITY;
           await close();
-          if (!whole || !isStillSettled(current, key)) return void (await removeFile(file));
+          if (bytes === 0 || bytes > options.maxBytes || !isStillSettled(current, key)) return void (await removeFile(file));
           remove(digest);
           entries.set(digest, { file, bytes, storedAt: now() });
           total += bytes;

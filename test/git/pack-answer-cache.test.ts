@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
@@ -9,7 +11,7 @@ import { createPackAnswerCache, PACK_ANSWER_MAX_AGE_MS, type PackAnswerCache } f
 import { makeTempDir, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
 import { ageRefFiles, type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
-import { waitFor } from './git-processes.js';
+import { ownDescriptorsInto, processesUsing, waitFor } from './git-processes.js';
 
 // Answers to clones and fetches kept on disk while the refs are unchanged (src/git/pack-answer-cache.ts).
 
@@ -84,6 +86,52 @@ describe('answers kept for repeated clones and fetches', () => {
   });
 });
 
+describe('a client that goes away while its answer is being kept', () => {
+  test('leaves nothing kept, no git and no open file behind', async () => {
+    await server.services.repos.create(SYSTEM, 'alice', { name: 'big' });
+    const dir = serverDir('big');
+    const blob = randomBytes(24 * 1024 * 1024);
+    const stream = Buffer.concat([
+      Buffer.from(`blob\nmark :1\ndata ${blob.length}\n`),
+      blob,
+      Buffer.from('\ncommit refs/heads/main\ncommitter T <t@example.com> 1700000000 +0000\ndata 4\nbig\nM 644 :1 big.bin\n'),
+    ]);
+    await git.ok(['fast-import', '--quiet'], { cwd: dir, input: stream });
+    ageRefFiles(dir);
+    const head = await tipOf(dir);
+    const request = http.request(`${server.url}/alice/big.git/git-upload-pack`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-git-upload-pack-request',
+        'git-protocol': 'version=2',
+        authorization: `Basic ${Buffer.from(`alice:${token}`).toString('base64')}`,
+      },
+    });
+    const cache = path.join(server.dataDir, 'cache', 'upload-pack');
+    const files = () => fs.readdirSync(cache, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
+    const before = files();
+    request.on('error', () => {});
+    try {
+      const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        request.on('response', resolve);
+        request.on('error', reject);
+        request.end(v2Fetch([`want ${head}\n`, 'no-progress\n', 'done\n']));
+      });
+      assert.equal(response.statusCode, 200);
+      assert.equal(response.headers['transfer-encoding'], 'chunked', 'sent as git writes it, length unknown');
+      response.pause(); // the client stops reading: the server waits on a full socket
+      assert.equal(files(), before + 1, 'git writes the answer into the cache');
+    } finally {
+      request.destroy();
+    }
+    assert.ok(await waitFor(() => files() === before, 5000), 'the half-sent answer is not kept');
+    assert.ok(await waitFor(() => processesUsing(dir).length === 0, 8000), `left behind: ${JSON.stringify(processesUsing(dir))}`);
+    assert.deepEqual(ownDescriptorsInto(cache), []);
+    await git.ok(['clone', '-q', '--bare', url('big'), 'big-after.git']);
+    await git.ok(['fsck', '--strict', '--no-dangling'], { cwd: path.join(git.home, 'big-after.git') });
+  });
+});
+
 describe('the pack answer cache', () => {
   const env = { PATH: process.env.PATH, HOME: '/nonexistent', GIT_CONFIG_NOSYSTEM: '1' };
   let sandbox: string;
@@ -102,7 +150,7 @@ describe('the pack answer cache', () => {
   const store = async (cache: PackAnswerCache, request: string, answer: string) => {
     const key = keyOf(cache, request);
     const writer = (await cache.create(key.key))!;
-    await writer.write(Buffer.from(answer));
+    await writer.handle.write(Buffer.from(answer));
     await writer.keep(keyOf(cache, request));
     return key.key;
   };
@@ -150,7 +198,7 @@ describe('the pack answer cache', () => {
     const cache = open(1024);
     const key = keyOf(cache, 'request c');
     const writer = (await cache.create(key.key))!;
-    await writer.write(Buffer.from('stale'));
+    await writer.handle.write(Buffer.from('stale'));
     spawnSync('git', ['update-ref', 'refs/heads/other', 'main'], { cwd: repo, env });
     await writer.keep(keyOf(cache, 'request c'));
     assert.equal(await read(cache, key.key), null);
@@ -162,19 +210,19 @@ describe('the pack answer cache', () => {
     }
   });
 
-  test('forgets answers after their time, and the oldest first when full; never one larger than all of it', async () => {
+  test('forgets answers after their time, and the least recently used first when full; never one larger than all of it', async () => {
     const cache = open(20);
     const first = await store(cache, 'request d', '0123456789');
     const second = await store(cache, 'request e', 'abcdefghij');
     assert.equal(await read(cache, first), '0123456789');
     await store(cache, 'request f', 'ABCDEFGHIJ');
-    assert.equal(await read(cache, first), null, 'the oldest made room');
-    assert.equal(await read(cache, second), 'abcdefghij');
+    assert.equal(await read(cache, second), null, 'the least recently used made room');
+    assert.equal(await read(cache, first), '0123456789');
     const huge = await store(cache, 'request g', 'x'.repeat(21));
     assert.equal(await read(cache, huge), null);
     clockAhead += PACK_ANSWER_MAX_AGE_MS;
     try {
-      assert.equal(await read(cache, second), null, 'expired');
+      assert.equal(await read(cache, first), null, 'expired');
     } finally {
       clockAhead -= PACK_ANSWER_MAX_AGE_MS;
     }
@@ -184,7 +232,7 @@ describe('the pack answer cache', () => {
     const root = path.join(sandbox, 'shared');
     const cache = open(1024, root);
     const writer = (await cache.create(keyOf(cache, 'request h').key))!;
-    await writer.write(Buffer.from('half an answer'));
+    await writer.handle.write(Buffer.from('half an answer'));
     await writer.drop();
     await store(cache, 'request i', 'answer i');
     const [own] = fs.readdirSync(root);

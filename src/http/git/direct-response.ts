@@ -1,5 +1,8 @@
-import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
+import { once } from 'node:events';
+import type { FileHandle } from 'node:fs/promises';
+import { type OutgoingHttpHeaders, STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { canBeGitStdout } from '../../git/git-service.js';
 
@@ -38,4 +41,68 @@ export function writeHeadForGit(reply: FastifyReply, socket: Socket, status: num
   return new Promise((resolve) => {
     socket.write(`${lines.join('\r\n')}\r\n\r\n`, 'latin1', (error) => resolve(!error && !socket.destroyed));
   });
+}
+
+/** How much of a file is read, and written to the client, at a time. */
+const FILE_CHUNK_BYTES = 512 * 1024;
+/** How long a reader that has caught up with a growing file waits before it looks again. */
+const CATCH_UP_MS = 2;
+
+/**
+ * The chunks of an open file from its start, read into one buffer used again for each: a chunk is
+ * valid until the next is asked for. Streams allocate a Buffer per chunk instead, and hundreds of MB
+ * of them wait for the garbage collector in the process's memory. `writerDone`: a writer (git) is
+ * still appending until it settles; the file is followed until then, and read to its end after.
+ */
+export async function* fileChunks(handle: FileHandle, writerDone?: Promise<unknown>): AsyncGenerator<Buffer, void, undefined> {
+  const buffer = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
+  let written = writerDone === undefined;
+  void writerDone?.then(() => {
+    written = true;
+  });
+  for (let position = 0; ; ) {
+    // Taken before the read: a read that finds nothing after the writer's end has seen all of it.
+    const complete = written;
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead > 0) {
+      position += bytesRead;
+      yield buffer.subarray(0, bytesRead);
+    } else if (complete) {
+      return;
+    } else {
+      await Promise.race([writerDone, delay(CATCH_UP_MS)]);
+    }
+  }
+}
+
+/**
+ * Takes the response away from Fastify and sends `first` and then the rest of `chunks` as a 200
+ * with the headers set on `reply` (with a Content-Length when `bytes` is known; chunked otherwise).
+ * Each chunk is written once the kernel has taken the one before. A client that goes away ends
+ * it (and `chunks` is returned); so does an answer that turns out other than `bytes` long, with the
+ * connection: the client sees the answer cut short, never a wrong one.
+ */
+export async function sendChunks(reply: FastifyReply, first: Buffer | undefined, chunks: AsyncGenerator<Buffer, void, undefined>, bytes?: number): Promise<void> {
+  if (bytes !== undefined) reply.header('Content-Length', bytes);
+  reply.code(200);
+  reply.hijack();
+  const response = reply.raw;
+  const closed = once(response, 'close').then(() => false);
+  let chunk = first;
+  let sent = 0;
+  try {
+    response.writeHead(200, reply.getHeaders() as OutgoingHttpHeaders);
+    while (chunk && !response.destroyed) {
+      sent += chunk.length;
+      const current = chunk;
+      const written = new Promise<boolean>((resolve) => response.write(current, (error) => resolve(!error)));
+      if (!(await Promise.race([written, closed]))) break;
+      const next = await chunks.next();
+      chunk = next.done ? undefined : next.value;
+    }
+  } finally {
+    await chunks.return();
+  }
+  if (chunk === undefined && (bytes === undefined || sent === bytes)) response.end();
+  else response.destroy();
 }

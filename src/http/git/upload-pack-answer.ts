@@ -1,13 +1,14 @@
-import { pipeline, Readable, Transform } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isProtocolV2, sanitizeGitProtocol, spawnGitService, spawnUploadPackInto, stopGitProcess } from '../../git/git-service.js';
 import { fetchFeatures } from '../../git/capability-advertisement.js';
-import type { KeptAnswer, PackAnswerCache } from '../../git/pack-answer-cache.js';
+import type { AnswerKey } from '../../git/answer-key.js';
+import type { AnswerFile, KeptAnswer, PackAnswerCache } from '../../git/pack-answer-cache.js';
 import { commandOf, MAX_DIRECT_REQUEST_BYTES, plainV2Fetch } from '../../git/upload-pack-request.js';
 import { capabilityCache, lsRefsCache as lsRefs } from './answer-caches.js';
-import { socketForGit, writeHeadForGit } from './direct-response.js';
+import { fileChunks, sendChunks, socketForGit, writeHeadForGit } from './direct-response.js';
 import { answerGitRefusal, answerText, setNoCacheHeaders } from './git-answers.js';
 import type { GitAccess } from './git-access.js';
 import { firstChunk, superviseGitChild } from './git-output.js';
@@ -20,8 +21,8 @@ const RESULT_TYPE = 'application/x-git-upload-pack-result';
 /**
  * `POST .../git-upload-pack`: git's answer to a clone or fetch. Three ways to the client:
  * - kept: a protocol v2 `fetch` asked before while the refs were as they are now is answered from
- *   the pack answer cache (src/git/pack-answer-cache.ts) without starting git; a settled one git
- *   has to answer is written to the cache on its way to the client (piped);
+ *   the pack answer cache (src/git/pack-answer-cache.ts) without starting git; one git has to
+ *   answer, about refs that have settled, is written by git into the cache and sent from there;
  * - direct: over plain HTTP, a protocol v2 `fetch` that git answers before it can fail is given
  *   the client's socket as git's stdout. The pack (most of what a clone moves) never passes through
  *   this process: no pipe to read, no Buffers, no chunked framing; the connection closes after it.
@@ -49,7 +50,11 @@ export async function answerUploadPack(request: FastifyRequest, reply: FastifyRe
       const key = packAnswers?.keyOf(access.repoDir, protocol, plain, fetch.wants) ?? null;
       const kept = key && (await packAnswers!.open(key.key));
       if (kept) return answerKept(reply, kept);
-      if (key?.settled) return answerAndKeep(request, reply, access, packAnswers!, protocol, plain, fetch.wants, key.key);
+      const file = key?.settled ? await packAnswers!.create(key.key) : null;
+      if (file) {
+        const keyNow = () => packAnswers!.keyOf(access.repoDir, protocol, plain, fetch.wants);
+        return answerAndKeep(request, reply, access, file, keyNow, protocol, plain);
+      }
       const socket = socketForGit(request, reply);
       if (socket) return answerDirect(request, reply, access, socket, protocol, plain);
     }
@@ -87,61 +92,65 @@ async function answerDirect(
   if (exit.code !== 0 && !socket.destroyed) {
     request.log.warn({ code: exit.code, signal: exit.signal, stderr: supervised.stderr() }, 'git-upload-pack failed while answering');
   }
-  // Fastify logs a hijacked request no more: the same line it would have written.
-  reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  logHijacked(reply);
   socket.destroySoon();
 }
 
-function answerKept(reply: FastifyReply, kept: KeptAnswer) {
+async function answerKept(reply: FastifyReply, kept: KeptAnswer) {
   setNoCacheHeaders(reply);
   reply.type(RESULT_TYPE);
-  reply.header('Content-Length', kept.bytes);
-  return reply.send(kept.handle.createReadStream({ highWaterMark: 256 * 1024 }));
+  const chunks = fileChunks(kept.handle);
+  try {
+    const first = await chunks.next();
+    await sendChunks(reply, first.done ? undefined : first.value, chunks, kept.bytes);
+  } finally {
+    await kept.handle.close();
+  }
+  logHijacked(reply);
 }
 
 /**
- * git's answer, streamed to the client as on the piped path and written to the pack answer cache on
- * the way (each chunk goes on once it is written, so git runs no faster than the disk takes it).
- * It is kept only if git ends well and the refs did not move meanwhile; a client that goes away
- * midway leaves nothing behind.
+ * git writes its answer into a new file of the pack answer cache, and the client is sent the file as
+ * it grows: as on the direct path, no byte of the pack passes through a pipe to this process. The
+ * status is chosen after git's first output, as on the piped path. The answer ends once it is kept,
+ * so a client that has all of it finds it kept when it asks again. It is kept only if git ended
+ * well and the refs did not move meanwhile; a client that goes away midway leaves nothing behind.
  */
 async function answerAndKeep(
   request: FastifyRequest,
   reply: FastifyReply,
   access: GitAccess,
-  cache: PackAnswerCache,
+  file: AnswerFile,
+  keyNow: () => AnswerKey | null,
   protocol: string | undefined,
   input: Buffer,
-  wants: string[],
-  key: string,
 ) {
-  const child = spawnGitService({ service: 'git-upload-pack', repoDir: access.repoDir, advertiseRefs: false, protocol });
+  const child = spawnUploadPackInto(file.handle.fd, { repoDir: access.repoDir, protocol });
   const supervised = superviseGitChild(request, reply, child);
   child.stdin.end(input);
-  const first = await firstChunk(child.stdout);
+  async function* answerThenKeep() {
+    let settled = false;
+    try {
+      yield* fileChunks(file.handle, supervised.exited);
+      const exit = await supervised.exited;
+      settled = true;
+      await (exit.code === 0 ? file.keep(keyNow()) : file.drop());
+    } finally {
+      if (!settled) await file.drop();
+    }
+  }
+  const answer = answerThenKeep();
+  const first = await answer.next();
   setNoCacheHeaders(reply);
   reply.type(RESULT_TYPE);
-  if (!first) return answerSilentGit(request, reply, await supervised.exited, supervised.stderr());
-  child.stdout.unshift(first);
-  const writer = await cache.create(key);
-  if (!writer) return reply.send(child.stdout);
-  let settled: Promise<void> | null = null;
-  const settle = (whole: boolean) => {
-    settled ??= whole ? writer.keep(cache.keyOf(access.repoDir, protocol, input, wants)) : writer.drop();
-    return settled;
-  };
-  const tee = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      void writer.write(chunk).then(() => done(null, chunk));
-    },
-    // The answer ends once it is kept: a client that has all of it finds it kept when it asks again.
-    flush(done) {
-      void supervised.exited.then((exit) => settle(exit.code === 0)).then(() => done());
-    },
-  });
-  tee.once('close', () => void settle(false));
-  pipeline(child.stdout, tee, () => undefined);
-  return reply.send(tee);
+  if (first.done) return answerSilentGit(request, reply, await supervised.exited, supervised.stderr());
+  await sendChunks(reply, first.value, answer);
+  logHijacked(reply);
+}
+
+/** Fastify logs a hijacked request no more: the same line it would have written. */
+function logHijacked(reply: FastifyReply) {
+  reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
 }
 
 /**
