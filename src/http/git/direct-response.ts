@@ -46,7 +46,7 @@ export function writeHeadForGit(reply: FastifyReply, socket: Socket, status: num
 /** How much of a file is read, and written to the client, at a time. */
 const FILE_CHUNK_BYTES = 512 * 1024;
 /** How long a reader that has caught up with a growing file waits before it looks again. */
-const CATCH_UP_MS = 2;
+const CATCH_UP_MS = 1;
 
 /**
  * The chunks of an open file from its start, read into one buffer used again for each: a chunk is
