@@ -47,14 +47,7 @@ export async function answerUploadPack(request: FastifyRequest, reply: FastifyRe
     if (plain && commandOf(plain) === 'ls-refs') return answerLsRefs(request, reply, access, protocol, plain);
     const fetch = plain && plainV2Fetch(plain, { filter: allowsFilter(access.repoDir, protocol) });
     if (plain && fetch) {
-      const key = packAnswers?.keyOf(access.repoDir, protocol, plain, fetch.wants) ?? null;
-      const kept = key && (await packAnswers!.open(key.key));
-      if (kept) return answerKept(reply, kept);
-      const file = key?.settled ? await packAnswers!.create(key.key) : null;
-      if (file) {
-        const keyNow = () => packAnswers!.keyOf(access.repoDir, protocol, plain, fetch.wants);
-        return answerAndKeep(request, reply, access, file, keyNow, protocol, plain);
-      }
+      if (packAnswers && (await answerThroughCache(request, reply, access, packAnswers, protocol, plain, fetch.wants))) return reply;
       const socket = socketForGit(request, reply);
       if (socket) return answerDirect(request, reply, access, socket, protocol, plain);
     }
@@ -94,6 +87,30 @@ async function answerDirect(
   }
   logHijacked(reply);
   socket.destroySoon();
+}
+
+/** Answers from, or through, the pack answer cache; false when this answer is not kept (git answers as before). */
+async function answerThroughCache(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  access: GitAccess,
+  cache: PackAnswerCache,
+  protocol: string | undefined,
+  input: Buffer,
+  wants: string[],
+): Promise<boolean> {
+  const keyNow = () => cache.keyOf(access.repoDir, protocol, input, wants);
+  const key = keyNow();
+  if (!key) return false;
+  const kept = await cache.open(key.key);
+  if (kept) {
+    await answerKept(reply, kept);
+    return true;
+  }
+  const file = key.settled ? await cache.create(key.key) : null;
+  if (!file) return false;
+  await answerAndKeep(request, reply, access, file, keyNow, protocol, input);
+  return true;
 }
 
 async function answerKept(reply: FastifyReply, kept: KeptAnswer) {
