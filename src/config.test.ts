@@ -12,6 +12,7 @@ test('defaults: 127.0.0.1:3000, ./data, base URL from host and port', () => {
   assert.equal(config.databaseUrl, null);
   assert.equal(config.passwordAuth, false);
   assert.deepEqual(config.authThrottle, { limit: 10, windowMs: 300_000 });
+  assert.equal(config.packCacheBytes, 1024 ** 3);
 });
 
 test('a flag wins over its environment variable, which wins over the default', () => {
@@ -41,6 +42,7 @@ test('every problem is reported at once, one clear line each', () => {
         GITGATE_DATABASE_URL: 'mysql://x',
         GITGATE_AUTH_THROTTLE: 'lots',
         GITGATE_TOKEN_MAX_LIFETIME_DAYS: '0',
+        GITGATE_PACK_CACHE_BYTES: '1 GiB',
       }),
     (error: ConfigError) => {
       assert.ok(error instanceof ConfigError);
@@ -50,14 +52,17 @@ test('every problem is reported at once, one clear line each', () => {
         'GITGATE_SECRET_KEY must be at least 32 characters, got 5',
         'GITGATE_TOKEN_MAX_LIFETIME_DAYS must be a whole number of days >= 1, got 0',
         'GITGATE_AUTH_THROTTLE must look like 10/5m or be off, got lots',
+        'GITGATE_PACK_CACHE_BYTES must be a number of bytes or off, got 1 GiB',
       ]);
       return true;
     },
   );
 });
 
-test('PostgreSQL URLs are accepted in both spellings, and throttling can be turned off', () => {
+test('PostgreSQL URLs are accepted in both spellings, and throttling and the pack answer cache can be turned off', () => {
   assert.equal(loadConfig({}, { GITGATE_DATABASE_URL: 'postgresql://u@/db?host=/run/postgresql' }).databaseUrl, 'postgresql://u@/db?host=/run/postgresql');
   assert.equal(loadConfig({}, { GITGATE_AUTH_THROTTLE: 'off' }).authThrottle, null);
   assert.equal(loadConfig({}, { GITGATE_RATE_LIMIT: 'off' }).rateLimitPerHour, null);
+  assert.equal(loadConfig({}, { GITGATE_PACK_CACHE_BYTES: 'off' }).packCacheBytes, 0);
+  assert.equal(loadConfig({}, { GITGATE_PACK_CACHE_BYTES: '0' }).packCacheBytes, 0);
 });
