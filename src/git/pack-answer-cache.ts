@@ -15,17 +15,22 @@ import { type AnswerKey, createAnswerKeys, isStillSettled, refsState, refTips } 
  * at. Objects never change and what the refs reach is never pruned, so while the refs are unchanged
  * the answer git made once is a right answer again. Any ref update (a force push that removes a
  * commit included) is a new key: a removed commit is never served from here. (Protocol v2 git
- * serves any object it still has, reachable or not; such answers are left to git.) Entries are files in a directory of this process (instances may share a
- * data directory), removed on close; one left by a process that died is removed by the next to start.
+ * serves any object it still has, reachable or not; such answers are left to git.)
+ *
+ * Entries are files in a directory of this process (instances may share a data directory), removed
+ * on close; one left by a process that died is removed by the next to start.
  */
 export interface PackAnswerCache {
   /** The request's key against the repository as it is now; null when its answer is not kept. */
   keyOf(repoDir: string, protocol: string | undefined, request: Buffer, wants: string[]): AnswerKey | null;
   /** The kept answer, already open (an eviction meanwhile cannot take it away); null when none. */
   open(key: string): Promise<KeptAnswer | null>;
+  /** The answer to `key` being written now, opened to be read as it grows; null when none is. */
+  follow(key: string): Promise<AnswerInProgress | null>;
   /**
-   * A new file for git's answer to `key` (git writes it as its stdout; the answer is read from it as
-   * it grows); null when none can be created, or the disk has less than the cache's size free.
+   * A new file for git's answer to `key`, which requests for the same key follow until it is done;
+   * null when one is being written already, or none can be created, or the disk has less than the
+   * cache's size free.
    */
   create(key: string): Promise<AnswerFile | null>;
   close(): Promise<void>;
@@ -36,16 +41,21 @@ export interface KeptAnswer {
   bytes: number;
 }
 
-export interface AnswerFile {
-  /** Open for reading and writing. */
+export interface AnswerInProgress {
+  /** Open for reading, from the start. */
   handle: fsp.FileHandle;
+  /** Settles once the writer is done: true when the answer is whole (and kept, if it could be). */
+  whole: Promise<boolean>;
+}
+
+export interface AnswerFile {
+  /** Open for writing: git's stdout. */
+  fd: number;
   /**
-   * Keeps the whole answer if the key, taken again now that git is done, is unchanged and settled,
-   * and the answer fits the cache; otherwise drops it. Closes the handle.
+   * Called once git is done. A whole answer is kept if the key, taken again now, is unchanged and
+   * settled, and it fits the cache; otherwise it is dropped. Followers learn whether it was whole.
    */
-  keep(now: AnswerKey | null): Promise<void>;
-  /** Removes the file (git failed, or the client went away). Closes the handle. */
-  drop(): Promise<void>;
+  finish(whole: boolean, now: () => AnswerKey | null): Promise<void>;
 }
 
 /** How long an answer is served: a CI run's clones come within minutes of each other. */
@@ -67,6 +77,8 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
   const dir = path.join(options.root, `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`);
   /** By the digest of their key, least recently used first. */
   const entries = new Map<string, Entry>();
+  /** Answers being written, by the digest of their key. */
+  const inProgress = new Map<string, { file: string; whole: Promise<boolean> }>();
   let total = 0;
 
   const digestOf = (key: string) => createHash('sha256').update(key).digest('hex');
@@ -131,33 +143,51 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
         return null;
       }
     },
+    async follow(key) {
+      const writing = inProgress.get(digestOf(key));
+      if (!writing) return null;
+      try {
+        return { handle: await fsp.open(writing.file, 'r'), whole: writing.whole };
+      } catch {
+        return null; // dropped meanwhile
+      }
+    },
     async create(key) {
       const digest = digestOf(key);
+      if (inProgress.has(digest)) return null;
       const file = path.join(dir, `${digest}-${randomBytes(4).toString('hex')}`);
+      let settle: (whole: boolean) => void = () => undefined;
+      const whole = new Promise<boolean>((resolve) => {
+        settle = resolve;
+      });
+      // Taken before the first await: a second request for the key follows this one.
+      inProgress.set(digest, { file, whole });
       let handle: fsp.FileHandle;
       try {
         await fsp.mkdir(dir, { recursive: true });
         const disk = await fsp.statfs(dir);
-        if (disk.bavail * disk.bsize < options.maxBytes) return null;
-        handle = await fsp.open(file, 'wx+');
+        if (disk.bavail * disk.bsize < options.maxBytes) throw new Error('too little free disk');
+        handle = await fsp.open(file, 'wx');
       } catch {
+        inProgress.delete(digest);
+        settle(false);
         return null;
       }
-      const close = () => handle.close().catch(() => undefined);
       return {
-        handle,
-        async keep(current) {
+        fd: handle.fd,
+        async finish(complete, current) {
           const bytes = (await handle.stat().catch(() => null))?.size ?? Number.POSITIVE_INFINITY;
-          await close();
-          if (bytes === 0 || bytes > options.maxBytes || !isStillSettled(current, key)) return void (await removeFile(file));
-          remove(digest);
-          entries.set(digest, { file, bytes, storedAt: now() });
-          total += bytes;
-          sweep();
-        },
-        async drop() {
-          await close();
-          await removeFile(file);
+          await handle.close().catch(() => undefined);
+          inProgress.delete(digest);
+          if (complete && bytes > 0 && bytes <= options.maxBytes && isStillSettled(current(), key)) {
+            remove(digest);
+            entries.set(digest, { file, bytes, storedAt: now() });
+            total += bytes;
+            sweep();
+          } else {
+            await removeFile(file);
+          }
+          settle(complete);
         },
       };
     },

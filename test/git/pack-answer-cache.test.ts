@@ -87,6 +87,21 @@ describe('answers kept for repeated clones and fetches', () => {
   });
 });
 
+describe('clones that come together', () => {
+  test('all get the same whole answer (one git writes it; the others follow its file)', async () => {
+    await server.services.repos.create(SYSTEM, 'alice', { name: 'herd' });
+    await git.ok(['fast-import', '--quiet'], { cwd: serverDir('herd'), input: linearHistory(200) });
+    ageRefFiles(serverDir('herd'));
+    const names = ['herd-1.git', 'herd-2.git', 'herd-3.git', 'herd-4.git'];
+    await Promise.all(names.map((name) => git.ok(['clone', '-q', '--bare', url('herd'), name])));
+    const tip = await tipOf(serverDir('herd'));
+    for (const name of names) {
+      await git.ok(['fsck', '--strict', '--no-dangling'], { cwd: path.join(git.home, name) });
+      assert.equal(await tipOf(path.join(git.home, name)), tip);
+    }
+  });
+});
+
 describe('over TLS', () => {
   let tls: TestServer;
   let sandbox: string;
@@ -123,8 +138,8 @@ describe('over TLS', () => {
   });
 });
 
-describe('a client that goes away while its answer is being kept', () => {
-  test('leaves nothing kept, no git and no open file behind', async () => {
+describe('a client that goes away while its answer is being written', () => {
+  test('git finishes the answer and it is kept for the next; no git and no open file is left behind', async () => {
     await server.services.repos.create(SYSTEM, 'alice', { name: 'big' });
     const dir = serverDir('big');
     const blob = randomBytes(24 * 1024 * 1024);
@@ -145,8 +160,13 @@ describe('a client that goes away while its answer is being kept', () => {
       },
     });
     const cache = path.join(server.dataDir, 'cache', 'upload-pack');
-    const files = () => fs.readdirSync(cache, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
-    const before = files();
+    const files = () =>
+      fs
+        .readdirSync(cache, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name));
+    const before = new Set(files());
+    const added = () => files().filter((file) => !before.has(file));
     request.on('error', () => {});
     try {
       const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
@@ -157,13 +177,16 @@ describe('a client that goes away while its answer is being kept', () => {
       assert.equal(response.statusCode, 200);
       assert.equal(response.headers['transfer-encoding'], 'chunked', 'sent as git writes it, length unknown');
       response.pause(); // the client stops reading: the server waits on a full socket
-      assert.equal(files(), before + 1, 'git writes the answer into the cache');
+      assert.equal(added().length, 1, 'git writes the answer into the cache');
     } finally {
       request.destroy();
     }
-    assert.ok(await waitFor(() => files() === before, 5000), 'the half-sent answer is not kept');
     assert.ok(await waitFor(() => processesUsing(dir).length === 0, 8000), `left behind: ${JSON.stringify(processesUsing(dir))}`);
-    assert.deepEqual(ownDescriptorsInto(cache), []);
+    assert.ok(await waitFor(() => ownDescriptorsInto(cache).length === 0, 5000), `open: ${ownDescriptorsInto(cache)}`);
+    const [kept] = added();
+    assert.ok(kept, 'the answer git finished is kept');
+    const again = await postFetch('big', v2Fetch([`want ${head}\n`, 'no-progress\n', 'done\n']));
+    assert.equal(again.headers.get('content-length'), String(fs.statSync(kept).size), 'answered from what was kept');
     await git.ok(['clone', '-q', '--bare', url('big'), 'big-after.git']);
     await git.ok(['fsck', '--strict', '--no-dangling'], { cwd: path.join(git.home, 'big-after.git') });
   });
@@ -187,8 +210,8 @@ describe('the pack answer cache', () => {
   const store = async (cache: PackAnswerCache, request: string, answer: string) => {
     const key = keyOf(cache, request);
     const writer = (await cache.create(key.key))!;
-    await writer.handle.write(Buffer.from(answer));
-    await writer.keep(keyOf(cache, request));
+    fs.writeSync(writer.fd, answer);
+    await writer.finish(true, () => keyOf(cache, request));
     return key.key;
   };
   const read = async (cache: PackAnswerCache, key: string) => {
@@ -235,9 +258,9 @@ describe('the pack answer cache', () => {
     const cache = open(1024);
     const key = keyOf(cache, 'request c');
     const writer = (await cache.create(key.key))!;
-    await writer.handle.write(Buffer.from('stale'));
+    fs.writeSync(writer.fd, 'stale');
     spawnSync('git', ['update-ref', 'refs/heads/other', 'main'], { cwd: repo, env });
-    await writer.keep(keyOf(cache, 'request c'));
+    await writer.finish(true, () => keyOf(cache, 'request c'));
     assert.equal(await read(cache, key.key), null);
     clockAhead = 0;
     try {
@@ -265,12 +288,28 @@ describe('the pack answer cache', () => {
     }
   });
 
+  test('an answer being written is followed by the requests for it, and one cut short is not kept', async () => {
+    const cache = open(1024);
+    const key = keyOf(cache, 'request j').key;
+    const writer = (await cache.create(key))!;
+    assert.equal(await cache.create(key), null, 'one writer per key');
+    const follower = (await cache.follow(key))!;
+    fs.writeSync(writer.fd, 'half an ');
+    assert.equal((await follower.handle.readFile()).toString(), 'half an ');
+    fs.writeSync(writer.fd, 'answer');
+    await writer.finish(false, () => keyOf(cache, 'request j'));
+    assert.equal(await follower.whole, false);
+    await follower.handle.close();
+    assert.equal(await read(cache, key), null);
+    assert.equal(await cache.follow(key), null, 'nothing is being written');
+  });
+
   test('a dropped answer leaves no file; close removes its directory, and the next start removes abandoned ones', async () => {
     const root = path.join(sandbox, 'shared');
     const cache = open(1024, root);
     const writer = (await cache.create(keyOf(cache, 'request h').key))!;
-    await writer.handle.write(Buffer.from('half an answer'));
-    await writer.drop();
+    fs.writeSync(writer.fd, 'half an answer');
+    await writer.finish(false, () => keyOf(cache, 'request h'));
     await store(cache, 'request i', 'answer i');
     const [own] = fs.readdirSync(root);
     assert.equal(fs.readdirSync(path.join(root, own!)).length, 1, 'only the kept answer');

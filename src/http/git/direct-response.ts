@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
 import { type OutgoingHttpHeaders, STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Socket } from 'node:net';
@@ -79,15 +78,15 @@ export async function* fileChunks(handle: FileHandle, writerDone?: Promise<unkno
  * Takes the response away from Fastify and sends `first` and then the rest of `chunks` as a 200
  * with the headers set on `reply` (with a Content-Length when `bytes` is known; chunked otherwise).
  * Each chunk is written once the kernel has taken the one before. A client that goes away ends
- * it (and `chunks` is returned); so does an answer that turns out other than `bytes` long, with the
- * connection: the client sees the answer cut short, never a wrong one.
+ * it (and `chunks` is returned); so does an answer that turns out other than `bytes` long, or whose
+ * `chunks` throw, with the connection: the client sees the answer cut short, never a wrong one.
  */
 export async function sendChunks(reply: FastifyReply, first: Buffer | undefined, chunks: AsyncGenerator<Buffer, void, undefined>, bytes?: number): Promise<void> {
   if (bytes !== undefined) reply.header('Content-Length', bytes);
   reply.code(200);
   reply.hijack();
   const response = reply.raw;
-  const closed = once(response, 'close').then(() => false);
+  const closed = new Promise<false>((resolve) => response.once('close', () => resolve(false)));
   let chunk = first;
   let sent = 0;
   try {
@@ -97,7 +96,8 @@ export async function sendChunks(reply: FastifyReply, first: Buffer | undefined,
       const current = chunk;
       const written = new Promise<boolean>((resolve) => response.write(current, (error) => resolve(!error)));
       if (!(await Promise.race([written, closed]))) break;
-      const next = await chunks.next();
+      const next = await chunks.next().catch(() => null);
+      if (!next) break;
       chunk = next.done ? undefined : next.value;
     }
   } finally {

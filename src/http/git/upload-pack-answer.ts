@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isProtocolV2, sanitizeGitProtocol, spawnGitService, spawnUploadPackInto, stopGitProcess } from '../../git/git-service.js';
 import { fetchFeatures } from '../../git/capability-advertisement.js';
 import type { AnswerKey } from '../../git/answer-key.js';
-import type { AnswerFile, KeptAnswer, PackAnswerCache } from '../../git/pack-answer-cache.js';
+import type { AnswerFile, AnswerInProgress, KeptAnswer, PackAnswerCache } from '../../git/pack-answer-cache.js';
 import { commandOf, MAX_DIRECT_REQUEST_BYTES, plainV2Fetch } from '../../git/upload-pack-request.js';
 import { capabilityCache, lsRefsCache as lsRefs } from './answer-caches.js';
 import { fileChunks, sendChunks, socketForGit, writeHeadForGit } from './direct-response.js';
@@ -22,7 +22,8 @@ const RESULT_TYPE = 'application/x-git-upload-pack-result';
  * `POST .../git-upload-pack`: git's answer to a clone or fetch. Three ways to the client:
  * - kept: a protocol v2 `fetch` asked before while the refs were as they are now is answered from
  *   the pack answer cache (src/git/pack-answer-cache.ts) without starting git; one git has to
- *   answer, about refs that have settled, is written by git into the cache and sent from there;
+ *   answer, about refs that have settled, is written by git into the cache and sent from there
+ *   (to every request for it that comes meanwhile);
  * - direct: over plain HTTP, a protocol v2 `fetch` that git answers before it can fail is given
  *   the client's socket as git's stdout. The pack (most of what a clone moves) never passes through
  *   this process: no pipe to read, no Buffers, no chunked framing; the connection closes after it.
@@ -89,7 +90,12 @@ async function answerDirect(
   socket.destroySoon();
 }
 
-/** Answers from, or through, the pack answer cache; false when this answer is not kept (git answers as before). */
+/**
+ * Answers from, or through, the pack answer cache: a kept answer; or the one being written for the
+ * same request (a CI fleet's clones arrive together: one git serves them all); or a new one git
+ * writes into the cache (src/git/pack-answer-cache.ts), sent as it grows. False when this answer is
+ * not kept, or git wrote not a byte of it: then git answers as before.
+ */
 async function answerThroughCache(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -107,10 +113,14 @@ async function answerThroughCache(
     await answerKept(reply, kept);
     return true;
   }
-  const file = key.settled ? await cache.create(key.key) : null;
-  if (!file) return false;
-  await answerAndKeep(request, reply, access, file, keyNow, protocol, input);
-  return true;
+  let answer = await cache.follow(key.key);
+  if (!answer && key.settled) {
+    // Another request may have started the same answer meanwhile: then this one follows it.
+    const file = await cache.create(key.key);
+    if (file) writeAnswer(request, access, file, keyNow, protocol, input);
+    answer = await cache.follow(key.key);
+  }
+  return answer ? answerFollowing(reply, answer) : false;
 }
 
 async function answerKept(reply: FastifyReply, kept: KeptAnswer) {
@@ -127,42 +137,54 @@ async function answerKept(reply: FastifyReply, kept: KeptAnswer) {
 }
 
 /**
- * git writes its answer into a new file of the pack answer cache, and the client is sent the file as
- * it grows: as on the direct path, no byte of the pack passes through a pipe to this process. The
- * status is chosen after git's first output, as on the piped path. The answer ends once it is kept,
- * so a client that has all of it finds it kept when it asks again. It is kept only if git ended
- * well and the refs did not move meanwhile; a client that goes away midway leaves nothing behind.
+ * git writes the answer into the cache's file. It is not tied to the request that started it: it
+ * writes to a file, not to a client, so it runs to its end whatever the client does, and others may
+ * be following the file. The answer is kept if git ended well and the refs did not move meanwhile.
  */
-async function answerAndKeep(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  access: GitAccess,
-  file: AnswerFile,
-  keyNow: () => AnswerKey | null,
-  protocol: string | undefined,
-  input: Buffer,
-) {
-  const child = spawnUploadPackInto(file.handle.fd, { repoDir: access.repoDir, protocol });
-  const supervised = superviseGitChild(request, reply, child);
-  child.stdin.end(input);
-  async function* answerThenKeep() {
-    let settled = false;
-    try {
-      yield* fileChunks(file.handle, supervised.exited);
-      const exit = await supervised.exited;
-      settled = true;
-      await (exit.code === 0 ? file.keep(keyNow()) : file.drop());
-    } finally {
-      if (!settled) await file.drop();
-    }
+function writeAnswer(request: FastifyRequest, access: GitAccess, file: AnswerFile, keyNow: () => AnswerKey | null, protocol: string | undefined, input: Buffer) {
+  let child: ReturnType<typeof spawnUploadPackInto>;
+  try {
+    child = spawnUploadPackInto(file.fd, { repoDir: access.repoDir, protocol });
+  } catch (error) {
+    request.log.error({ err: error }, 'could not start git');
+    void file.finish(false, keyNow);
+    return;
   }
-  const answer = answerThenKeep();
-  const first = await answer.next();
-  setNoCacheHeaders(reply);
-  reply.type(RESULT_TYPE);
-  if (first.done) return answerSilentGit(request, reply, await supervised.exited, supervised.stderr());
-  await sendChunks(reply, first.value, answer);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-2048);
+  });
+  child.stdin.on('error', () => undefined); // EPIPE when git stops reading early; its exit says why
+  child.on('error', (error) => request.log.error({ err: error }, 'could not start git'));
+  child.once('close', (code, signal) => {
+    if (code !== 0) request.log.warn({ code, signal, stderr: stderr.trim() }, 'git-upload-pack failed while answering');
+    void file.finish(code === 0, keyNow);
+  });
+  child.stdin.end(input);
+}
+
+/**
+ * Sends an answer as git writes it. It ends once the answer is whole and kept, so a client that has
+ * all of it finds it kept when it asks again. One cut short by git's failure ends the connection
+ * (the client sees it cut short); one git wrote not a byte of is left to git (false).
+ */
+async function answerFollowing(reply: FastifyReply, answer: AnswerInProgress): Promise<boolean> {
+  async function* wholeAnswer() {
+    yield* fileChunks(answer.handle, answer.whole);
+    if (!(await answer.whole)) throw new Error('the answer was cut short');
+  }
+  const chunks = wholeAnswer();
+  try {
+    const first = await chunks.next().catch(() => null);
+    if (!first || first.done) return false;
+    setNoCacheHeaders(reply);
+    reply.type(RESULT_TYPE);
+    await sendChunks(reply, first.value, chunks);
+  } finally {
+    await answer.handle.close();
+  }
   logHijacked(reply);
+  return true;
 }
 
 /** Fastify logs a hijacked request no more: the same line it would have written. */
@@ -226,12 +248,9 @@ async function answerPiped(request: FastifyRequest, reply: FastifyReply, access:
   }
   const exit = await supervised.exited;
   if (badBody) return answerText(reply, 400, 'The request body is not valid gzip data.');
-  return answerSilentGit(request, reply, exit, supervised.stderr());
-}
-
-/** git ended without a word: a refusal when it failed, otherwise an empty answer. */
-function answerSilentGit(request: FastifyRequest, reply: FastifyReply, exit: { code: number | null; signal: NodeJS.Signals | null }, stderr: string) {
-  if (exit.code !== 0) return answerGitRefusal(request, reply, 'git-upload-pack', exit, stderr);
+  if (exit.code !== 0) {
+    return answerGitRefusal(request, reply, 'git-upload-pack', exit, supervised.stderr());
+  }
   return reply.send('');
 }
 
