@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { assertNoSecretsInLogs, makeTempDir, startTestServer, type TestServer } 
 import { linearHistory } from './fast-import.js';
 import { type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
 import { ownDescriptorsInto, processesUsing, waitFor, zombieChildren } from './git-processes.js';
+import { bigBlobHistory, openUploadPack, v2Fetch } from './upload-pack-client.js';
 
 // Over plain HTTP, git writes a protocol v2 fetch's answer straight into the client's connection
 // (src/http/git/upload-pack-answer.ts); over TLS, and for anything unusual, it passes through Node.
@@ -23,8 +23,6 @@ let git: GitClient;
 let token: string;
 const url = (name: string, base = server.url) => repoUrl(base, `alice/${name}`, { user: 'alice', token });
 const serverDir = (name: string) => server.services.repos.storage.pathOf('alice', name);
-const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
-const v2Fetch = (args: string[]) => Buffer.from(`${pkt('command=fetch\n')}${pkt('agent=git/test\n')}${pkt('object-format=sha1\n')}0001${args.map(pkt).join('')}0000`);
 
 withAliceOnServer({ env: NO_PACK_CACHE }, async (fixture) => {
   ({ server, git, token } = fixture);
@@ -160,27 +158,10 @@ describe('a client that goes away while git writes into its connection', () => {
   test('takes its git process with it, and leaves nothing behind', async () => {
     await server.services.repos.create(SYSTEM, 'alice', { name: 'big' });
     const dir = serverDir('big');
-    const blob = randomBytes(24 * 1024 * 1024);
-    const stream = Buffer.concat([
-      Buffer.from(`blob\nmark :1\ndata ${blob.length}\n`),
-      blob,
-      Buffer.from('\ncommit refs/heads/main\ncommitter T <t@example.com> 1700000000 +0000\ndata 4\nbig\nM 644 :1 big.bin\n'),
-    ]);
-    await git.ok(['fast-import', '--quiet'], { cwd: dir, input: stream });
+    await git.ok(['fast-import', '--quiet'], { cwd: dir, input: bigBlobHistory(24 * 1024 * 1024) });
     const head = (await git.ok(['rev-parse', 'main'], { cwd: dir })).stdout.trim();
-    const request = http.request(`${server.url}/alice/big.git/git-upload-pack`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-git-upload-pack-request',
-        'git-protocol': 'version=2',
-        authorization: `Basic ${Buffer.from(`alice:${token}`).toString('base64')}`,
-      },
-    });
-    const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      request.on('response', resolve);
-      request.on('error', reject);
-      request.end(v2Fetch([`want ${head}\n`, 'no-progress\n', 'done\n']));
-    });
+    const { request, response: answered } = openUploadPack(server.url, 'big', token, v2Fetch([`want ${head}\n`, 'no-progress\n', 'done\n']));
+    const response = await answered;
     assert.equal(response.statusCode, 200);
     assert.equal(response.headers.connection, 'close', 'the direct path answered');
     response.pause(); // the client stops reading: git blocks on a full socket

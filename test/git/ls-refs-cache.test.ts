@@ -11,12 +11,12 @@ import { createLsRefsCache } from '../../src/git/ls-refs-cache.js';
 import { makeTempDir, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
 import { ageRefFiles, type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
+import { pkt, postUploadPack } from './upload-pack-client.js';
 
 let server: TestServer;
 let git: GitClient;
 let token: string;
 const serverDir = (name: string) => server.services.repos.storage.pathOf('alice', name);
-const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
 /** What `git fetch` sends (refs/heads and refs/tags) and what `git ls-remote` sends (everything). */
 const LS_REFS = [
   Buffer.from(`${pkt('command=ls-refs\n')}${pkt('agent=git/2.39.5\n')}${pkt('object-format=sha1\n')}0001${pkt('peel\n')}${pkt('symrefs\n')}${pkt('unborn\n')}${pkt('ref-prefix refs/heads/\n')}${pkt('ref-prefix refs/tags/\n')}0000`),
@@ -31,17 +31,9 @@ function gitsOwnAnswer(repoDir: string, request: Buffer): Buffer {
 }
 
 async function lsRefs(name: string, request: Buffer) {
-  const response = await fetch(`${server.url}/alice/${name}.git/git-upload-pack`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`alice:${token}`).toString('base64')}`,
-      'git-protocol': 'version=2',
-      'content-type': 'application/x-git-upload-pack-request',
-    },
-    body: new Uint8Array(request),
-  });
-  assert.equal(response.status, 200);
-  return Buffer.from(await response.arrayBuffer());
+  const answer = await postUploadPack(server.url, name, token, request);
+  assert.equal(answer.status, 200);
+  return answer.body;
 }
 
 /** Both requests, twice each (the second from the cache), each the very bytes git writes now. */

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateSelfSignedCert } from '../../src/cli/cert-commands.js';
@@ -13,6 +11,7 @@ import { makeTempDir, startTestServer, type TestServer } from '../helpers/server
 import { linearHistory } from './fast-import.js';
 import { ageRefFiles, type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
 import { ownDescriptorsInto, processesUsing, waitFor } from './git-processes.js';
+import { bigBlobHistory, openUploadPack, postUploadPack, v2Fetch } from './upload-pack-client.js';
 
 // Answers to clones and fetches kept on disk while the refs are unchanged (src/git/pack-answer-cache.ts).
 
@@ -21,21 +20,7 @@ let git: GitClient;
 let token: string;
 const url = (name: string) => repoUrl(server.url, `alice/${name}`, { user: 'alice', token });
 const serverDir = (name: string) => server.services.repos.storage.pathOf('alice', name);
-const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
-const v2Fetch = (args: string[]) => Buffer.from(`${pkt('command=fetch\n')}${pkt('agent=git/test\n')}${pkt('object-format=sha1\n')}0001${args.map(pkt).join('')}0000`);
-
-async function postFetch(name: string, body: Buffer) {
-  const response = await fetch(`${server.url}/alice/${name}.git/git-upload-pack`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`alice:${token}`).toString('base64')}`,
-      'git-protocol': 'version=2',
-      'content-type': 'application/x-git-upload-pack-request',
-    },
-    body: new Uint8Array(body),
-  });
-  return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
-}
+const postFetch = (name: string, body: Buffer) => postUploadPack(server.url, name, token, body);
 
 const tipOf = async (dir: string) => (await git.ok(['rev-parse', 'main'], { cwd: dir })).stdout.trim();
 
@@ -142,23 +127,9 @@ describe('a client that goes away while its answer is being written', () => {
   test('git finishes the answer and it is kept for the next; no git and no open file is left behind', async () => {
     await server.services.repos.create(SYSTEM, 'alice', { name: 'big' });
     const dir = serverDir('big');
-    const blob = randomBytes(24 * 1024 * 1024);
-    const stream = Buffer.concat([
-      Buffer.from(`blob\nmark :1\ndata ${blob.length}\n`),
-      blob,
-      Buffer.from('\ncommit refs/heads/main\ncommitter T <t@example.com> 1700000000 +0000\ndata 4\nbig\nM 644 :1 big.bin\n'),
-    ]);
-    await git.ok(['fast-import', '--quiet'], { cwd: dir, input: stream });
+    await git.ok(['fast-import', '--quiet'], { cwd: dir, input: bigBlobHistory(24 * 1024 * 1024) });
     ageRefFiles(dir);
     const head = await tipOf(dir);
-    const request = http.request(`${server.url}/alice/big.git/git-upload-pack`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-git-upload-pack-request',
-        'git-protocol': 'version=2',
-        authorization: `Basic ${Buffer.from(`alice:${token}`).toString('base64')}`,
-      },
-    });
     const cache = path.join(server.dataDir, 'cache', 'upload-pack');
     const files = () =>
       fs
@@ -167,13 +138,10 @@ describe('a client that goes away while its answer is being written', () => {
         .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name));
     const before = new Set(files());
     const added = () => files().filter((file) => !before.has(file));
+    const { request, response: answered } = openUploadPack(server.url, 'big', token, v2Fetch([`want ${head}\n`, 'no-progress\n', 'done\n']));
     request.on('error', () => {});
     try {
-      const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-        request.on('response', resolve);
-        request.on('error', reject);
-        request.end(v2Fetch([`want ${head}\n`, 'no-progress\n', 'done\n']));
-      });
+      const response = await answered;
       assert.equal(response.statusCode, 200);
       assert.equal(response.headers['transfer-encoding'], 'chunked', 'sent as git writes it, length unknown');
       response.pause(); // the client stops reading: the server waits on a full socket
