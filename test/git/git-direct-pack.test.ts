@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { generateSelfSignedCert } from '../../src/cli/cert-commands.js';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
-import { assertNoSecretsInLogs, makeTempDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { assertNoSecretsInLogs, startTlsTestServer, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
 import { type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
 import { ownDescriptorsInto, processesUsing, waitFor, zombieChildren } from './git-processes.js';
@@ -177,20 +175,14 @@ describe('a client that goes away while git writes into its connection', () => {
 });
 
 describe('over TLS', () => {
-  let tls: TestServer;
-  let sandbox: string;
+  let tls: Awaited<ReturnType<typeof startTlsTestServer>>;
 
   before(async () => {
-    sandbox = makeTempDir('gitgate-tls-');
-    const generated = generateSelfSignedCert('127.0.0.1');
-    fs.writeFileSync(path.join(sandbox, 'cert.pem'), generated.cert);
-    fs.writeFileSync(path.join(sandbox, 'key.pem'), generated.key);
-    tls = await startTestServer({ dataDir: server.dataDir, env: NO_PACK_CACHE, https: { cert: path.join(sandbox, 'cert.pem'), key: path.join(sandbox, 'key.pem') } });
+    tls = await startTlsTestServer({ dataDir: server.dataDir, env: NO_PACK_CACHE });
   });
 
   after(async () => {
     await tls?.close();
-    fs.rmSync(sandbox, { recursive: true, force: true });
   });
 
   test('a plain HTTP request sent to the HTTPS port gets a 400 saying to use https://, and the port still speaks TLS', async () => {
@@ -204,7 +196,7 @@ describe('over TLS', () => {
 
   test('the pack passes through Node (it encrypts), keep-alive and chunked as before', async () => {
     const result = await git.ok(['clone', '-q', '--bare', url('small', tls.url), 'over-tls.git'], {
-      env: { GIT_SSL_CAINFO: path.join(sandbox, 'cert.pem'), GIT_TRACE_CURL: '1', GIT_TRACE_CURL_NO_DATA: '1' },
+      env: { GIT_SSL_CAINFO: tls.caFile, GIT_TRACE_CURL: '1', GIT_TRACE_CURL_NO_DATA: '1' },
     });
     const packAnswer = postResponseHeaders(result.stderr).at(-1)!;
     assert.ok(packAnswer.includes('transfer-encoding: chunked'), packAnswer.join('\n'));

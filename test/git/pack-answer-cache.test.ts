@@ -3,11 +3,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateSelfSignedCert } from '../../src/cli/cert-commands.js';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
 import { RACY_MS } from '../../src/git/git-setting.js';
 import { createPackAnswerCache, PACK_ANSWER_MAX_AGE_MS, type PackAnswerCache } from '../../src/git/pack-answer-cache.js';
-import { makeTempDir, startTestServer, type TestServer } from '../helpers/server.js';
+import { makeTempDir, startTlsTestServer, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
 import { ageRefFiles, type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
 import { ownDescriptorsInto, processesUsing, waitFor } from './git-processes.js';
@@ -88,27 +87,21 @@ describe('clones that come together', () => {
 });
 
 describe('over TLS', () => {
-  let tls: TestServer;
-  let sandbox: string;
+  let tls: Awaited<ReturnType<typeof startTlsTestServer>>;
 
   before(async () => {
-    sandbox = makeTempDir('gitgate-tls-');
-    const generated = generateSelfSignedCert('127.0.0.1');
-    fs.writeFileSync(path.join(sandbox, 'cert.pem'), generated.cert);
-    fs.writeFileSync(path.join(sandbox, 'key.pem'), generated.key);
-    tls = await startTestServer({ dataDir: server.dataDir, https: { cert: path.join(sandbox, 'cert.pem'), key: path.join(sandbox, 'key.pem') } });
+    tls = await startTlsTestServer({ dataDir: server.dataDir });
   });
 
   after(async () => {
     await tls?.close();
-    fs.rmSync(sandbox, { recursive: true, force: true });
   });
 
   test('a kept answer is sent encrypted the same way', async () => {
     await server.services.repos.create(SYSTEM, 'alice', { name: 'tls-kept' });
     await git.ok(['fast-import', '--quiet'], { cwd: serverDir('tls-kept'), input: linearHistory(10) });
     ageRefFiles(serverDir('tls-kept'));
-    const env = { GIT_SSL_CAINFO: path.join(sandbox, 'cert.pem') };
+    const env = { GIT_SSL_CAINFO: tls.caFile };
     const tlsUrl = repoUrl(tls.url, 'alice/tls-kept', { user: 'alice', token });
     await git.ok(['clone', '-q', '--bare', tlsUrl, 'tls-first.git'], { env });
     const packs = path.join(serverDir('tls-kept'), 'objects', 'pack');

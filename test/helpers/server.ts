@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { generateSelfSignedCert } from '../../src/cli/cert-commands.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { User } from '../../src/domain/accounts/user-store.js';
 import { parseExpirationChoice } from '../../src/domain/tokens/expiration.js';
@@ -67,6 +68,28 @@ export async function startTestServer(options: { env?: Record<string, string>; d
     async close() {
       await server.close();
       if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A second server on another server's data directory, speaking HTTPS with a fresh self-signed
+ * certificate for 127.0.0.1 (`caFile`: for git's GIT_SSL_CAINFO). Closing it removes the certificate.
+ */
+export async function startTlsTestServer(options: { dataDir: string; env?: Record<string, string> }): Promise<TestServer & { caFile: string }> {
+  const sandbox = makeTempDir('gitgate-tls-');
+  const generated = generateSelfSignedCert('127.0.0.1');
+  const cert = path.join(sandbox, 'cert.pem');
+  const key = path.join(sandbox, 'key.pem');
+  fs.writeFileSync(cert, generated.cert);
+  fs.writeFileSync(key, generated.key);
+  const server = await startTestServer({ ...options, https: { cert, key } });
+  return {
+    ...server,
+    caFile: cert,
+    async close() {
+      await server.close();
+      fs.rmSync(sandbox, { recursive: true, force: true });
     },
   };
 }
