@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout } from 'node:timers/promises';
 import { RACY_MS } from '../src/git/git-setting.js';
 import { type BenchRepo, installMainHistory } from './gen-repo.js';
 import { BENCH_REPO, BENCH_USER, basicAuth, type GitgateServer } from './gitgate-process.js';
 import { NGINX_MISSING } from './nginx.js';
 import { makeRow, notMeasured, type Row } from './report.js';
-import { cleanGitEnv, log, MB, median, readMemory, resetPeakMemory, run, runOk, sampleRss } from './util.js';
+import { cleanGitEnv, log, MB, median, readMemory, resetPeakMemory, run, runOk, sampleRss, sleep } from './util.js';
 
 export interface GitContext {
   work: string;
@@ -236,7 +235,7 @@ export async function incrementalFetch(ctx: GitContext): Promise<Row[]> {
   await runOk('git', ['fetch', '--quiet', '--no-tags', ctx.repo.dir, `refs/bench/next1:refs/heads/next1`], { cwd: ctx.serverRepoDir, env: g.env });
   // Fetches come between pushes, not within a second of one: answers about refs that fresh are not
   // kept (RACY_MS). The first-request row shows what an answer git has to make costs.
-  await setTimeout(RACY_MS);
+  await sleep(RACY_MS);
   const client = (name: string, i: number) => path.join(ctx.work, `fetch-${name}-${i}`);
   const prepare = (name: string) => async (i: number) => {
     await emptyBareRepo(client(name, i), g.env);
