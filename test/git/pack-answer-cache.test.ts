@@ -47,6 +47,31 @@ describe('answers kept for repeated clones and fetches', () => {
     assert.equal(await tipOf(second), await tipOf(serverDir('kept')));
   });
 
+  test('shallow and partial clones are kept apart from full ones, each answered whole', async () => {
+    await server.services.repos.create(SYSTEM, 'alice', { name: 'shapes' });
+    await git.ok(['fast-import', '--quiet'], { cwd: serverDir('shapes'), input: linearHistory(20) });
+    ageRefFiles(serverDir('shapes'));
+    const clones = [
+      { name: 'shallow', args: ['--depth', '1'] },
+      { name: 'partial', args: ['--filter=blob:none'] },
+      { name: 'full', args: [] },
+    ];
+    const packs = path.join(serverDir('shapes'), 'objects', 'pack');
+    for (const round of ['made', 'kept']) {
+      if (round === 'kept') fs.renameSync(packs, `${packs}-hidden`);
+      try {
+        for (const clone of clones) await git.ok(['clone', '-q', '--bare', ...clone.args, url('shapes'), `${clone.name}-${round}.git`]);
+      } finally {
+        if (round === 'kept') fs.renameSync(`${packs}-hidden`, packs);
+      }
+      const count = async (name: string) => (await git.ok(['rev-list', '--count', 'main'], { cwd: path.join(git.home, `${name}-${round}.git`) })).stdout.trim();
+      assert.equal(await count('shallow'), '1', `${round}: one commit deep`);
+      assert.equal(await count('full'), '20', `${round}: the whole history`);
+      const missing = await git.ok(['rev-list', '--objects', '--missing=print', 'main'], { cwd: path.join(git.home, `partial-${round}.git`) });
+      assert.match(missing.stdout, /^\?[0-9a-f]{40}$/m, `${round}: the partial clone left the blobs out`);
+    }
+  });
+
   test('a push is seen at once, and a commit a force push removed (and gc pruned) is not served again', async () => {
     const removed = await tipOf(serverDir('forced'));
     const request = v2Fetch([`want ${removed}\n`, 'no-progress\n', 'done\n']);
