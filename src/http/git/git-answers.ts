@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GitService } from '../../git/git-service.js';
 
+export const UPLOAD_PACK_RESULT_TYPE = 'application/x-git-upload-pack-result';
+
 /** The challenge that makes git consult its credential helper (or prompt) and retry. */
 const BASIC_CHALLENGE = 'Basic realm="Gitgate"';
 

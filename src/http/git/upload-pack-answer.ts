@@ -4,24 +4,22 @@ import { gunzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isProtocolV2, sanitizeGitProtocol, spawnGitService, spawnUploadPackInto, stopGitProcess } from '../../git/git-service.js';
 import { fetchFeatures } from '../../git/capability-advertisement.js';
-import type { AnswerKey } from '../../git/answer-key.js';
-import type { AnswerFile, AnswerInProgress, KeptAnswer, PackAnswerCache } from '../../git/pack-answer-cache.js';
+import type { PackAnswerCache } from '../../git/pack-answer-cache.js';
 import { commandOf, MAX_DIRECT_REQUEST_BYTES, plainV2Fetch } from '../../git/upload-pack-request.js';
 import { capabilityCache, lsRefsCache as lsRefs } from './answer-caches.js';
-import { fileChunks, sendChunks, socketForGit, writeHeadForGit } from './direct-response.js';
-import { answerGitRefusal, answerText, setNoCacheHeaders } from './git-answers.js';
+import { answerThroughCache } from './cached-answer.js';
+import { logHijacked, socketForGit, writeHeadForGit } from './direct-response.js';
+import { answerGitRefusal, answerText, setNoCacheHeaders, UPLOAD_PACK_RESULT_TYPE } from './git-answers.js';
 import type { GitAccess } from './git-access.js';
 import { firstChunk, superviseGitChild } from './git-output.js';
 import { bodyStages, createMeter, gitBodyEncoding, isReadable, readWhole } from './request-body.js';
 
 const gunzipAsync = promisify(gunzip);
 
-const RESULT_TYPE = 'application/x-git-upload-pack-result';
-
 /**
  * `POST .../git-upload-pack`: git's answer to a clone or fetch. Three ways to the client:
  * - kept: a protocol v2 `fetch` asked before while the refs were as they are now is answered from
- *   the pack answer cache (src/git/pack-answer-cache.ts) without starting git; one git has to
+ *   the pack answer cache (src/git/pack-answer-cache.ts, src/http/git/cached-answer.ts) without starting git; one git has to
  *   answer, about refs that have settled, is written by git into the cache and sent from there
  *   (to every request for it that comes meanwhile);
  * - direct: over plain HTTP, a protocol v2 `fetch` that git answers before it can fail is given
@@ -66,7 +64,7 @@ async function answerDirect(
   input: Buffer,
 ) {
   setNoCacheHeaders(reply);
-  reply.type(RESULT_TYPE);
+  reply.type(UPLOAD_PACK_RESULT_TYPE);
   if (!(await writeHeadForGit(reply, socket, 200))) return;
   let child: ReturnType<typeof spawnUploadPackInto>;
   try {
@@ -91,108 +89,6 @@ async function answerDirect(
 }
 
 /**
- * Answers from, or through, the pack answer cache: a kept answer; or the one being written for the
- * same request (a CI fleet's clones arrive together: one git serves them all); or a new one git
- * writes into the cache (src/git/pack-answer-cache.ts), sent as it grows. False when this answer is
- * not kept, or git wrote not a byte of it: then git answers as before.
- */
-async function answerThroughCache(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  access: GitAccess,
-  cache: PackAnswerCache,
-  protocol: string | undefined,
-  input: Buffer,
-  wants: string[],
-): Promise<boolean> {
-  const keyNow = () => cache.keyOf(access.repoDir, protocol, input, wants);
-  const key = keyNow();
-  if (!key) return false;
-  const kept = await cache.open(key.key);
-  if (kept) {
-    await answerKept(reply, kept);
-    return true;
-  }
-  let answer = await cache.follow(key.key);
-  if (!answer && key.settled) {
-    // Another request may have started the same answer meanwhile: then this one follows it.
-    const file = await cache.create(key.key);
-    if (file) writeAnswer(request, access, file, keyNow, protocol, input);
-    answer = await cache.follow(key.key);
-  }
-  return answer ? answerFollowing(reply, answer) : false;
-}
-
-async function answerKept(reply: FastifyReply, kept: KeptAnswer) {
-  setNoCacheHeaders(reply);
-  reply.type(RESULT_TYPE);
-  const chunks = fileChunks(kept.handle);
-  try {
-    const first = await chunks.next();
-    await sendChunks(reply, first.done ? undefined : first.value, chunks, kept.bytes);
-  } finally {
-    await kept.handle.close();
-  }
-  logHijacked(reply);
-}
-
-/**
- * git writes the answer into the cache's file. It is not tied to the request that started it: it
- * writes to a file, not to a client, so it runs to its end whatever the client does, and others may
- * be following the file. The answer is kept if git ended well and the refs did not move meanwhile.
- */
-function writeAnswer(request: FastifyRequest, access: GitAccess, file: AnswerFile, keyNow: () => AnswerKey | null, protocol: string | undefined, input: Buffer) {
-  let child: ReturnType<typeof spawnUploadPackInto>;
-  try {
-    child = spawnUploadPackInto(file.fd, { repoDir: access.repoDir, protocol });
-  } catch (error) {
-    request.log.error({ err: error }, 'could not start git');
-    void file.finish(false, keyNow);
-    return;
-  }
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-2048);
-  });
-  child.stdin.on('error', () => undefined); // EPIPE when git stops reading early; its exit says why
-  child.on('error', (error) => request.log.error({ err: error }, 'could not start git'));
-  child.once('close', (code, signal) => {
-    if (code !== 0) request.log.warn({ code, signal, stderr: stderr.trim() }, 'git-upload-pack failed while answering');
-    void file.finish(code === 0, keyNow);
-  });
-  child.stdin.end(input);
-}
-
-/**
- * Sends an answer as git writes it. It ends once the answer is whole and kept, so a client that has
- * all of it finds it kept when it asks again. One cut short by git's failure ends the connection
- * (the client sees it cut short); one git wrote not a byte of is left to git (false).
- */
-async function answerFollowing(reply: FastifyReply, answer: AnswerInProgress): Promise<boolean> {
-  async function* wholeAnswer() {
-    yield* fileChunks(answer.handle, answer.whole);
-    if (!(await answer.whole)) throw new Error('the answer was cut short');
-  }
-  const chunks = wholeAnswer();
-  try {
-    const first = await chunks.next().catch(() => null);
-    if (!first || first.done) return false;
-    setNoCacheHeaders(reply);
-    reply.type(RESULT_TYPE);
-    await sendChunks(reply, first.value, chunks);
-  } finally {
-    await answer.handle.close();
-  }
-  logHijacked(reply);
-  return true;
-}
-
-/** Fastify logs a hijacked request no more: the same line it would have written. */
-function logHijacked(reply: FastifyReply) {
-  reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
-}
-
-/**
  * `ls-refs`, from the cache while the refs it lists have not changed (src/git/ls-refs-cache.ts);
  * otherwise from git, whose small answer is read whole, then sent and kept.
  */
@@ -200,7 +96,7 @@ async function answerLsRefs(request: FastifyRequest, reply: FastifyReply, access
   const key = lsRefs.keyOf(access.repoDir, protocol, input);
   const cached = key === null ? undefined : lsRefs.get(key);
   setNoCacheHeaders(reply);
-  reply.type(RESULT_TYPE);
+  reply.type(UPLOAD_PACK_RESULT_TYPE);
   if (cached) return reply.send(cached);
   const child = spawnGitService({ service: 'git-upload-pack', repoDir: access.repoDir, advertiseRefs: false, protocol });
   const supervised = superviseGitChild(request, reply, child);
@@ -240,7 +136,7 @@ async function answerPiped(request: FastifyRequest, reply: FastifyReply, access:
 
   const first = await firstChunk(child.stdout);
   setNoCacheHeaders(reply);
-  reply.type(RESULT_TYPE);
+  reply.type(UPLOAD_PACK_RESULT_TYPE);
   if (first) {
     // git's stdout itself is the body: one hop from git to the socket, no PassThrough between.
     child.stdout.unshift(first);

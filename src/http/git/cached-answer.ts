@@ -1,0 +1,104 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AnswerKey } from '../../git/answer-key.js';
+import { spawnUploadPackInto } from '../../git/git-service.js';
+import type { AnswerFile, AnswerInProgress, KeptAnswer, PackAnswerCache } from '../../git/pack-answer-cache.js';
+import { fileChunks, logHijacked, sendChunks } from './direct-response.js';
+import { setNoCacheHeaders, UPLOAD_PACK_RESULT_TYPE } from './git-answers.js';
+import type { GitAccess } from './git-access.js';
+
+/**
+ * Answers from, or through, the pack answer cache: a kept answer; or the one being written for the
+ * same request (a CI fleet's clones arrive together: one git serves them all); or a new one git
+ * writes into the cache (src/git/pack-answer-cache.ts), sent as it grows. False when this answer is
+ * not kept, or git wrote not a byte of it: then git answers as before.
+ */
+export async function answerThroughCache(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  access: GitAccess,
+  cache: PackAnswerCache,
+  protocol: string | undefined,
+  input: Buffer,
+  wants: string[],
+): Promise<boolean> {
+  const keyNow = () => cache.keyOf(access.repoDir, protocol, input, wants);
+  const key = keyNow();
+  if (!key) return false;
+  const kept = await cache.open(key.key);
+  if (kept) {
+    await answerKept(reply, kept);
+    return true;
+  }
+  let answer = await cache.follow(key.key);
+  if (!answer && key.settled) {
+    // Another request may have started the same answer meanwhile: then this one follows it.
+    const file = await cache.create(key.key);
+    if (file) writeAnswer(request, access, file, keyNow, protocol, input);
+    answer = await cache.follow(key.key);
+  }
+  return answer ? answerFollowing(reply, answer) : false;
+}
+
+async function answerKept(reply: FastifyReply, kept: KeptAnswer) {
+  setNoCacheHeaders(reply);
+  reply.type(UPLOAD_PACK_RESULT_TYPE);
+  const chunks = fileChunks(kept.handle);
+  try {
+    const first = await chunks.next();
+    await sendChunks(reply, first.done ? undefined : first.value, chunks, kept.bytes);
+  } finally {
+    await kept.handle.close();
+  }
+  logHijacked(reply);
+}
+
+/**
+ * git writes the answer into the cache's file. It is not tied to the request that started it: it
+ * writes to a file, not to a client, so it runs to its end whatever the client does, and others may
+ * be following the file. The answer is kept if git ended well and the refs did not move meanwhile.
+ */
+function writeAnswer(request: FastifyRequest, access: GitAccess, file: AnswerFile, keyNow: () => AnswerKey | null, protocol: string | undefined, input: Buffer) {
+  let child: ReturnType<typeof spawnUploadPackInto>;
+  try {
+    child = spawnUploadPackInto(file.fd, { repoDir: access.repoDir, protocol });
+  } catch (error) {
+    request.log.error({ err: error }, 'could not start git');
+    void file.finish(false, keyNow);
+    return;
+  }
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-2048);
+  });
+  child.stdin.on('error', () => undefined); // EPIPE when git stops reading early; its exit says why
+  child.on('error', (error) => request.log.error({ err: error }, 'could not start git'));
+  child.once('close', (code, signal) => {
+    if (code !== 0) request.log.warn({ code, signal, stderr: stderr.trim() }, 'git-upload-pack failed while answering');
+    void file.finish(code === 0, keyNow);
+  });
+  child.stdin.end(input);
+}
+
+/**
+ * Sends an answer as git writes it. It ends once the answer is whole and kept, so a client that has
+ * all of it finds it kept when it asks again. One cut short by git's failure ends the connection
+ * (the client sees it cut short); one git wrote not a byte of is left to git (false).
+ */
+async function answerFollowing(reply: FastifyReply, answer: AnswerInProgress): Promise<boolean> {
+  async function* wholeAnswer() {
+    yield* fileChunks(answer.handle, answer.whole);
+    if (!(await answer.whole)) throw new Error('the answer was cut short');
+  }
+  const chunks = wholeAnswer();
+  try {
+    const first = await chunks.next().catch(() => null);
+    if (!first || first.done) return false;
+    setNoCacheHeaders(reply);
+    reply.type(UPLOAD_PACK_RESULT_TYPE);
+    await sendChunks(reply, first.value, chunks);
+  } finally {
+    await answer.handle.close();
+  }
+  logHijacked(reply);
+  return true;
+}
