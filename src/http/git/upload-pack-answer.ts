@@ -18,8 +18,8 @@ const gunzipAsync = promisify(gunzip);
 
 /**
  * `POST .../git-upload-pack`: git's answer to a clone or fetch. Three ways to the client:
- * - kept: a protocol v2 `fetch` asked before while the refs were as they are now is answered from
- *   the pack answer cache (src/git/pack-answer-cache.ts, src/http/git/cached-answer.ts) without starting git; one git has to
+ * - kept (src/http/git/cached-answer.ts): a protocol v2 `fetch` asked before while the refs were
+ *   as they are now is answered from the pack answer cache without starting git; one git has to
  *   answer, about refs that have settled, is written by git into the cache and sent from there
  *   (to every request for it that comes meanwhile);
  * - direct: over plain HTTP, a protocol v2 `fetch` that git answers before it can fail is given
