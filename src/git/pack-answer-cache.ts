@@ -52,8 +52,9 @@ export interface AnswerFile {
   /** Open for writing: git's stdout. */
   fd: number;
   /**
-   * Called once git is done. A whole answer is kept if the key, taken again now, is unchanged and
-   * settled, and it fits the cache; otherwise it is dropped. Followers learn whether it was whole.
+   * Called once git is done (later calls change nothing). A whole answer is kept if the key, taken
+   * again now, is unchanged and settled, and it fits the cache; otherwise it is dropped. Followers
+   * learn whether it was whole.
    */
   finish(whole: boolean, now: () => AnswerKey | null): Promise<void>;
 }
@@ -173,22 +174,24 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
         settle(false);
         return null;
       }
+      const finishOnce = async (complete: boolean, current: () => AnswerKey | null) => {
+        const bytes = (await handle.stat().catch(() => null))?.size ?? Number.POSITIVE_INFINITY;
+        await handle.close().catch(() => undefined);
+        inProgress.delete(digest);
+        if (complete && bytes > 0 && bytes <= options.maxBytes && isStillSettled(current(), key)) {
+          remove(digest);
+          entries.set(digest, { file, bytes, storedAt: now() });
+          total += bytes;
+          sweep();
+        } else {
+          await removeFile(file);
+        }
+        settle(complete);
+      };
+      let finished: Promise<void> | null = null;
       return {
         fd: handle.fd,
-        async finish(complete, current) {
-          const bytes = (await handle.stat().catch(() => null))?.size ?? Number.POSITIVE_INFINITY;
-          await handle.close().catch(() => undefined);
-          inProgress.delete(digest);
-          if (complete && bytes > 0 && bytes <= options.maxBytes && isStillSettled(current(), key)) {
-            remove(digest);
-            entries.set(digest, { file, bytes, storedAt: now() });
-            total += bytes;
-            sweep();
-          } else {
-            await removeFile(file);
-          }
-          settle(complete);
-        },
+        finish: (complete, current) => (finished ??= finishOnce(complete, current)),
       };
     },
     async close() {

@@ -287,6 +287,11 @@ describe('the pack answer cache', () => {
     assert.equal(await follower.whole, false);
     await follower.handle.close();
     assert.equal(await read(cache, key), null);
+    const again = (await cache.create(key))!;
+    fs.writeSync(again.fd, 'a whole answer');
+    await again.finish(true, () => keyOf(cache, 'request j'));
+    await again.finish(false, () => keyOf(cache, 'request j'));
+    assert.equal(await read(cache, key), 'a whole answer', 'the first finish decides');
     assert.equal(await cache.follow(key), null, 'nothing is being written');
   });
 

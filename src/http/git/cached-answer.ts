@@ -71,7 +71,11 @@ function writeAnswer(request: FastifyRequest, access: GitAccess, file: AnswerFil
     stderr = (stderr + chunk.toString('utf8')).slice(-2048);
   });
   child.stdin.on('error', () => undefined); // EPIPE when git stops reading early; its exit says why
-  child.on('error', (error) => request.log.error({ err: error }, 'could not start git'));
+  child.on('error', (error) => {
+    // Node may report a failed start without a 'close': followers must not wait for one.
+    request.log.error({ err: error }, 'could not start git');
+    void file.finish(false, keyNow);
+  });
   child.once('close', (code, signal) => {
     if (code !== 0) request.log.warn({ code, signal, stderr: stderr.trim() }, 'git-upload-pack failed while answering');
     void file.finish(code === 0, keyNow);
