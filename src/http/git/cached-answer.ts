@@ -24,22 +24,25 @@ export async function answerThroughCache(
   const keyNow = () => cache.keyOf(access.repoDir, protocol, input, wants);
   const key = keyNow();
   if (!key) return false;
-  const kept = await cache.open(key.key);
-  if (kept) {
-    await answerKept(reply, kept);
-    return true;
-  }
+  const answerKept = async () => {
+    const kept = await cache.open(key.key);
+    if (kept) await sendKept(reply, kept);
+    return kept !== null;
+  };
+  if (await answerKept()) return true;
   let answer = await cache.follow(key.key);
   if (!answer && key.settled) {
     // Another request may have started the same answer meanwhile: then this one follows it.
     const file = await cache.create(key.key);
     if (file) writeAnswer(request, access, file, keyNow, protocol, input);
     answer = await cache.follow(key.key);
+    // Or finished it already.
+    if (!answer) return answerKept();
   }
   return answer ? answerFollowing(reply, answer) : false;
 }
 
-async function answerKept(reply: FastifyReply, kept: KeptAnswer) {
+async function sendKept(reply: FastifyReply, kept: KeptAnswer) {
   setNoCacheHeaders(reply);
   reply.type(UPLOAD_PACK_RESULT_TYPE);
   const chunks = fileChunks(kept.handle);
