@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Clock } from '../lib/clock.js';
 import { createRepoStorage } from '../git/repo-storage.js';
 import { createAccountService } from './accounts/account-service.js';
+import { createUserStore } from './accounts/user-store.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createSessionService } from './auth/session-service.js';
@@ -41,7 +42,10 @@ export function createServices(deps: ServiceDeps) {
   const { db, config, clock, secretKey } = deps;
   const warn = deps.warn ?? warnOnStderr;
   const audit = createAuditLog(clock);
-  const accounts = createAccountService({ db, clock, audit, changeStamp: deps.changeStamp });
+  // One store of accounts for every service: accounts by login are answered from memory while the
+  // database is unchanged (see createUserStore).
+  const users = createUserStore(db, deps.changeStamp ?? null);
+  const accounts = createAccountService({ db, clock, audit, users });
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom });
   const notices = createTokenNotices({ db, clock, mailer, baseUrl: () => config.baseUrl });
   const tokens = createTokenService({
@@ -82,6 +86,7 @@ export function createServices(deps: ServiceDeps) {
     audit,
     storage,
     changeStamp: deps.changeStamp,
+    users,
     // A repository made public is scanned once; live tokens found in its history are revoked.
     onMadePublic: async (repo) => {
       const scan = leaks.revokeExposedTokens(repo, storage.pathOf(repo.owner, repo.name));
@@ -98,11 +103,11 @@ export function createServices(deps: ServiceDeps) {
     notices,
     authenticator,
     passwordThrottle,
-    sessions: createSessionService({ db, clock, secretKey }),
+    sessions: createSessionService({ db, clock, secretKey, users }),
     setup: createSetupCodes({ db, clock, secretKey, accounts }),
     repos,
     leaks,
-    orgs: createOrgService({ db, clock, audit }),
+    orgs: createOrgService({ db, clock, audit, users }),
     /** Writes what is queued behind requests (last-used times, failure counts): before closing the database. */
     async flushPendingWrites(): Promise<void> {
       await tokens.flushLastUsed();

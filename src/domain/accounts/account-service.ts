@@ -1,13 +1,12 @@
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../db/open-database.js';
-import type { ChangeStamp } from '../../db/read-cache.js';
 import type { Database } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { conflict, GitgateError, invalid, notFound } from '../../lib/errors.js';
 import { toDbTime } from '../../lib/time.js';
 import type { AuditActor, AuditLog } from '../audit/audit-log.js';
 import { validateEmail, validateLogin, validatePassword } from './account-rules.js';
-import { createUserStore, type User } from './user-store.js';
+import { createUserStore, type User, type UserStore } from './user-store.js';
 
 export interface NewUser {
   login: string;
@@ -26,9 +25,8 @@ let dummyHash: Promise<string> | null = null;
 const hash = async (password: string) => (await import('@node-rs/argon2')).hash(password);
 const verify = async (digest: string, password: string) => (await import('@node-rs/argon2')).verify(digest, password);
 
-export function createAccountService(deps: { db: Kysely<Database>; clock: Clock; audit: AuditLog; changeStamp?: ChangeStamp | null }) {
-  const { db, clock, audit } = deps;
-  const users = createUserStore(db, deps.changeStamp ?? null);
+export function createAccountService(deps: { db: Kysely<Database>; clock: Clock; audit: AuditLog; users: UserStore }) {
+  const { db, clock, audit, users } = deps;
 
   async function getUser(login: string): Promise<User> {
     const user = await users.findByLogin(login);

@@ -3,7 +3,7 @@ import type { Database } from '../../db/schema.js';
 import { type Clock, DAY, HOUR, MINUTE } from '../../lib/clock.js';
 import { hmacSha256, randomUrlSafe } from '../../lib/crypto.js';
 import { toDbTime } from '../../lib/time.js';
-import { createUserStore, type User } from '../accounts/user-store.js';
+import type { User, UserStore } from '../accounts/user-store.js';
 
 export const SESSION_LIFETIME_MS = 14 * DAY;
 export const SUDO_WINDOW_MS = 2 * HOUR;
@@ -18,9 +18,8 @@ export interface Session {
  * Web sessions live in the database (every instance sees them); the cookie holds a random id whose
  * keyed digest is stored, so a copy of the database cannot be replayed as cookies.
  */
-export function createSessionService(deps: { db: Kysely<Database>; clock: Clock; secretKey: Buffer }) {
-  const { db, clock, secretKey } = deps;
-  const users = createUserStore(db);
+export function createSessionService(deps: { db: Kysely<Database>; clock: Clock; secretKey: Buffer; users: UserStore }) {
+  const { db, clock, secretKey, users } = deps;
   const digestOf = (value: string) => hmacSha256(secretKey, `session:${value}`).toString('hex');
 
   return {

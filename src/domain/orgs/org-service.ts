@@ -5,7 +5,7 @@ import type { Clock } from '../../lib/clock.js';
 import { conflict, GitgateError, notFound } from '../../lib/errors.js';
 import { toDbTime } from '../../lib/time.js';
 import { validateLogin } from '../accounts/account-rules.js';
-import { createUserStore, type User } from '../accounts/user-store.js';
+import type { User, UserStore } from '../accounts/user-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { auditActorOfCaller, type Caller } from '../auth/actor.js';
 import { canOrg, canUseScopes, enforce, type OrgRole } from '../auth/policy.js';
@@ -16,9 +16,8 @@ export interface OrgMember {
   role: 'owner' | 'member';
 }
 
-export function createOrgService(deps: { db: Kysely<Database>; clock: Clock; audit: AuditLog }) {
-  const { db, clock, audit } = deps;
-  const users = createUserStore(db);
+export function createOrgService(deps: { db: Kysely<Database>; clock: Clock; audit: AuditLog; users: UserStore }) {
+  const { db, clock, audit, users } = deps;
 
   async function getOrg(login: string): Promise<User> {
     const org = await users.findByLogin(login);

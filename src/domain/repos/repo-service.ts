@@ -6,7 +6,7 @@ import type { Clock } from '../../lib/clock.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { toDbTime } from '../../lib/time.js';
 import type { RepoStorage } from '../../git/repo-storage.js';
-import { createUserStore } from '../accounts/user-store.js';
+import type { UserStore } from '../accounts/user-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { auditActorOfCaller, type Caller } from '../auth/actor.js';
 import { canCreateOwnRepo, canOrg, canRepo, enforce, type RepoAction, type RepoPermission } from '../auth/policy.js';
@@ -33,11 +33,11 @@ export function createRepoService(deps: {
   audit: AuditLog;
   storage: RepoStorage;
   changeStamp?: ChangeStamp | null;
+  users: UserStore;
   onMadePublic?: (repo: Repo) => Promise<void>;
 }) {
-  const { db, clock, audit, storage } = deps;
+  const { db, clock, audit, storage, users } = deps;
   const store = createRepoStore(db, deps.changeStamp ?? null);
-  const users = createUserStore(db);
 
   async function permissionFor(caller: Caller, repo: Repo): Promise<RepoPermission> {
     if (caller.kind === 'system') return 'admin';
