@@ -5,6 +5,7 @@ import type { AnswerFile, AnswerInProgress, KeptAnswer, PackAnswerCache } from '
 import { fileChunks, logHijacked, sendChunks } from './direct-response.js';
 import { setNoCacheHeaders, UPLOAD_PACK_RESULT_TYPE } from './git-answers.js';
 import type { GitAccess } from './git-access.js';
+import { watchGitChild } from './git-output.js';
 
 /**
  * Answers from, or through, the pack answer cache: a kept answer; or the one being written for the
@@ -69,19 +70,12 @@ function writeAnswer(request: FastifyRequest, access: GitAccess, file: AnswerFil
     void file.finish(false, keyNow);
     return;
   }
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-2048);
-  });
-  child.stdin.on('error', () => undefined); // EPIPE when git stops reading early; its exit says why
-  child.on('error', (error) => {
-    // Node may report a failed start without a 'close': followers must not wait for one.
-    request.log.error({ err: error }, 'could not start git');
-    void file.finish(false, keyNow);
-  });
-  child.once('close', (code, signal) => {
-    if (code !== 0) request.log.warn({ code, signal, stderr: stderr.trim() }, 'git-upload-pack failed while answering');
-    void file.finish(code === 0, keyNow);
+  const watched = watchGitChild(request, child);
+  // Node may report a failed start without a 'close': followers must not wait for one.
+  child.on('error', () => void file.finish(false, keyNow));
+  void watched.exited.then(({ code, signal }) => {
+    if (code !== 0) request.log.warn({ code, signal, stderr: watched.stderr() }, 'git-upload-pack failed while answering');
+    return file.finish(code === 0, keyNow);
   });
   child.stdin.end(input);
 }
