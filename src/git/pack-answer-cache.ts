@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { sha256Hex } from '../lib/crypto.js';
 import { type AnswerKey, createAnswerKeys, isStillSettled, refsState, refTips } from './answer-key.js';
 
 /**
@@ -82,7 +83,6 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
   const inProgress = new Map<string, { file: string; whole: Promise<boolean> }>();
   let total = 0;
 
-  const digestOf = (key: string) => createHash('sha256').update(key).digest('hex');
   const removeFile = (file: string) => fsp.rm(file, { force: true }).catch(() => undefined);
   const remove = (digest: string) => {
     const entry = entries.get(digest);
@@ -128,7 +128,7 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
       return tips && wants.every((want) => tips.has(want)) ? key : null;
     },
     async open(key) {
-      const digest = digestOf(key);
+      const digest = sha256Hex(key);
       const entry = entries.get(digest);
       if (!entry) return null;
       if (entry.storedAt <= now() - PACK_ANSWER_MAX_AGE_MS) {
@@ -145,7 +145,7 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
       }
     },
     async follow(key) {
-      const writing = inProgress.get(digestOf(key));
+      const writing = inProgress.get(sha256Hex(key));
       if (!writing) return null;
       try {
         return { handle: await fsp.open(writing.file, 'r'), whole: writing.whole };
@@ -154,7 +154,7 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
       }
     },
     async create(key) {
-      const digest = digestOf(key);
+      const digest = sha256Hex(key);
       if (inProgress.has(digest)) return null;
       const file = path.join(dir, `${digest}-${randomBytes(4).toString('hex')}`);
       let settle: (whole: boolean) => void = () => undefined;
