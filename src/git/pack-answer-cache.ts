@@ -79,6 +79,8 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
   const dir = path.join(options.root, `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`);
   /** By the digest of their key, least recently used first. */
   const entries = new Map<string, Entry>();
+  /** The directory, made with the first answer written. */
+  let madeDir: Promise<unknown> | null = null;
   /** Answers being written, by the digest of their key. */
   const inProgress = new Map<string, { file: string; whole: Promise<boolean> }>();
   let total = 0;
@@ -165,11 +167,13 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
       inProgress.set(digest, { file, whole });
       let handle: fsp.FileHandle;
       try {
-        await fsp.mkdir(dir, { recursive: true });
+        madeDir ??= fsp.mkdir(dir, { recursive: true });
+        await madeDir;
         const disk = await fsp.statfs(dir);
         if (disk.bavail * disk.bsize < options.maxBytes) throw new Error('too little free disk');
         handle = await fsp.open(file, 'wx');
       } catch {
+        madeDir = null; // made again next time, should it be gone
         inProgress.delete(digest);
         settle(false);
         return null;
