@@ -90,7 +90,7 @@ test('a public profile answered from memory shows a change the moment it is comm
   const { octokit: viewer } = await userWithToken(server, []);
   const profile = async (username = subject.login) => (await viewer.rest.users.getByUsername({ username })).data;
   assert.equal((await profile()).name, null);
-  assert.equal((await profile()).name, null, 'asked again: answered from memory');
+  assert.equal((await profile()).name, null, 'asked again');
   await subjectClient.rest.users.updateAuthenticated({ name: 'Renamed Person' });
   assert.equal((await profile(subject.login.toUpperCase())).name, 'Renamed Person');
   await server.services.accounts.deleteUser(subject.login, 'cli');

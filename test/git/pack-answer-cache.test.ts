@@ -97,7 +97,7 @@ describe('answers kept for repeated clones and fetches', () => {
 });
 
 describe('clones that come together', () => {
-  test('all get the same whole answer (one git writes it; the others follow its file)', async () => {
+  test('all get the same whole answer', async () => {
     await server.services.repos.create(SYSTEM, 'alice', { name: 'herd' });
     await git.ok(['fast-import', '--quiet'], { cwd: serverDir('herd'), input: linearHistory(200) });
     ageRefFiles(serverDir('herd'));
