@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RACY_MS } from '../src/git/git-setting.js';
@@ -170,20 +171,27 @@ function pktLine(text: string): string {
   return `${(text.length + 4).toString(16).padStart(4, '0')}${text}`;
 }
 
-/** A protocol v2 fetch of everything main reaches, as a fresh clone sends it. */
-function uploadPackRequest(tip: string, agent = 'git/bench'): Buffer {
+/**
+ * A protocol v2 fetch of everything main reaches, as a fresh clone sends it; with `have`, as a clone
+ * that holds a commit of its own (which the server does not know of) sends it.
+ */
+function uploadPackRequest(tip: string, have?: string): Buffer {
   return Buffer.from(
-    `${pktLine('command=fetch\n')}${pktLine(`agent=${agent}\n`)}${pktLine('object-format=sha1\n')}0001` +
-      `${pktLine('thin-pack\n')}${pktLine('no-progress\n')}${pktLine('ofs-delta\n')}${pktLine(`want ${tip}\n`)}${pktLine('done\n')}0000`,
+    `${pktLine('command=fetch\n')}${pktLine('agent=git/bench\n')}${pktLine('object-format=sha1\n')}0001` +
+      `${pktLine('thin-pack\n')}${pktLine('no-progress\n')}${pktLine('ofs-delta\n')}${pktLine(`want ${tip}\n`)}` +
+      `${have ? pktLine(`have ${have}\n`) : ''}${pktLine('done\n')}0000`,
   );
 }
+
+/** An object id no repository here holds: a request that names it is one the server has not seen. */
+const unknownObjectId = () => randomBytes(20).toString('hex');
 
 /**
  * The server side alone: the upload-pack request replayed with curl to /dev/null, against
  * `git upload-pack --stateless-rpc` reading the same request. A clone is dominated by the client's
  * index-pack; this isolates what the HTTP server adds. Gitgate answers a request it has answered
- * before from its pack answer cache; a request with another agent each run (a key of its own) shows
- * the first answer, which git makes.
+ * before from its pack answer cache; a request naming another commit of the client's own each run
+ * (a key of its own; git ignores a `have` it does not know) shows the first answer, which git makes.
  */
 export async function servePack(ctx: GitContext): Promise<Row[]> {
   const body = path.join(ctx.work, 'upload-pack-request');
@@ -212,7 +220,7 @@ export async function servePack(ctx: GitContext): Promise<Row[]> {
     { name: 'gitgate', measure: curl(ctx.gitgate.url, true) },
     {
       name: 'gitgate-first',
-      before: async (i) => fs.writeFileSync(firstBody(i), uploadPackRequest(ctx.repo.tip, `git/bench-first-${i}-${process.pid}`)),
+      before: async (i) => fs.writeFileSync(firstBody(i), uploadPackRequest(ctx.repo.tip, unknownObjectId())),
       measure: curl(ctx.gitgate.url, true, firstBody),
       after: async (i) => fs.rmSync(firstBody(i), { force: true }),
     },
@@ -226,6 +234,12 @@ export async function servePack(ctx: GitContext): Promise<Row[]> {
     timeRow('serve full pack: first request (git makes it)', times.get('gitgate-first')!, times.get('floor')!, 'git upload-pack', '<= 1.15'),
     nginxRow('serve full pack (server side)', times.get('gitgate')!, times.get('nginx')),
   ];
+}
+
+/** A local branch with a commit on top of `tip` that no other repository has. */
+async function commitOfItsOwn(repoDir: string, tip: string, i: number, env: NodeJS.ProcessEnv) {
+  const commit = await runOk('git', ['commit-tree', `${tip}^{tree}`, '-p', tip, '-m', `local work ${i} ${unknownObjectId()}`], { cwd: repoDir, env });
+  await runOk('git', ['update-ref', 'refs/heads/local-work', commit.stdout.toString().trim()], { cwd: repoDir, env });
 }
 
 /** A client one commit behind fetches it: mostly negotiation and per-request overhead. */
@@ -252,10 +266,14 @@ export async function incrementalFetch(ctx: GitContext): Promise<Row[]> {
       after: async (i) => rm(client('gitgate', i)),
     },
     {
-      // Another user agent each run: a request of its own, which git answers (nothing kept for it).
+      // A client with a commit of its own each run: it names it among its haves, so its fetch is a
+      // request of its own, which git answers (nothing kept for it).
       name: 'gitgate-first',
-      before: prepare('gitgate-first'),
-      measure: fetchFrom('gitgate-first', `${ctx.gitgate.url}${repoPath}`, g.auth, (i) => ({ GIT_USER_AGENT: `git/bench-first-${i}-${process.pid}` })),
+      before: async (i) => {
+        await prepare('gitgate-first')(i);
+        await commitOfItsOwn(client('gitgate-first', i), ctx.repo.tip, i, g.env);
+      },
+      measure: fetchFrom('gitgate-first', `${ctx.gitgate.url}${repoPath}`, g.auth),
       after: async (i) => rm(client('gitgate-first', i)),
     },
   ];

@@ -27,11 +27,32 @@ export function createAnswerKeys(env: NodeJS.ProcessEnv, now: () => number = Dat
     const refs = refsState(repoDir);
     if (refs === null) return null;
     return {
-      key: JSON.stringify([repoDir, configured, protocol ?? '', request.toString('latin1'), refs.key]),
+      key: JSON.stringify([repoDir, configured, protocol ?? '', answeredPart(request), refs.key]),
       settled: refs.newestMtimeMs <= now() - RACY_MS,
       refs: refs.key,
     };
   };
+}
+
+/**
+ * The request's bytes as far as git's answer depends on them: all but its `agent=` capability
+ * lines, which git only records (serve.c traces it, nothing else reads it). So clients of different
+ * git versions, as a fleet upgraded runner by runner has, share answers. Packets are dropped whole,
+ * so what remains is still unambiguous pkt-lines; a request that is not well-framed is kept as it is.
+ */
+export function answeredPart(request: Buffer): string {
+  let offset = 0;
+  let kept = '';
+  while (offset + 4 <= request.length) {
+    const header = request.toString('latin1', offset, offset + 4);
+    const length = /^[0-9a-f]{4}$/.test(header) ? Number.parseInt(header, 16) : -1;
+    // The capabilities end at the first delimiter or flush: the rest is the command's arguments.
+    if (length < 4 || offset + length > request.length) break;
+    const packet = request.toString('latin1', offset, offset + length);
+    if (!packet.startsWith('agent=', 4)) kept += packet;
+    offset += length;
+  }
+  return kept + request.toString('latin1', offset);
 }
 
 /**

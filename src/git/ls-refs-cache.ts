@@ -2,7 +2,8 @@ import { createAnswerKeys, isStillSettled } from './answer-key.js';
 
 /**
  * Protocol v2 `ls-refs` (the second request of every fetch, and all of `git ls-remote` after
- * info/refs) is a function of the request, the repository's refs and the configuration git reads.
+ * info/refs) is a function of the request (all but the agent git names: see answeredPart), the
+ * repository's refs and the configuration git reads.
  * git writes refs only by renaming a lock file over them (a new inode and modification time each
  * time), so the identities of HEAD, packed-refs and every loose ref file say whether the refs are
  * still the ones an answer was made from. Keeping git's answer under that state saves a git process

@@ -47,6 +47,21 @@ describe('answers kept for repeated clones and fetches', () => {
     assert.equal(await tipOf(second), await tipOf(serverDir('kept')));
   });
 
+  test('clients of other git versions get the answer kept for the first (git only records the agent)', async () => {
+    const want = [`want ${await tipOf(serverDir('kept'))}\n`, 'ofs-delta\n', 'done\n'];
+    const first = await postFetch('kept', v2Fetch(want, 'git/2.39.5'));
+    assert.equal(first.status, 200);
+    const packs = path.join(serverDir('kept'), 'objects', 'pack');
+    fs.renameSync(packs, `${packs}-hidden`);
+    try {
+      const other = await postFetch('kept', v2Fetch(want, 'git/2.47.1.windows.1'));
+      assert.equal(other.status, 200);
+      assert.deepEqual(other.body, first.body);
+    } finally {
+      fs.renameSync(`${packs}-hidden`, packs);
+    }
+  });
+
   test('shallow and partial clones are kept apart from full ones, each answered whole', async () => {
     await server.services.repos.create(SYSTEM, 'alice', { name: 'shapes' });
     await git.ok(['fast-import', '--quiet'], { cwd: serverDir('shapes'), input: linearHistory(20) });

@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 
 export const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
 
-/** A protocol v2 `fetch` with `args` (each a line: `want OID\n`, `done\n`, ...). */
-export const v2Fetch = (args: string[]) =>
-  Buffer.from(`${pkt('command=fetch\n')}${pkt('agent=git/test\n')}${pkt('object-format=sha1\n')}0001${args.map(pkt).join('')}0000`);
+/** A protocol v2 `fetch` with `args` (each a line: `want OID\n`, `done\n`, ...), as `agent` sends it. */
+export const v2Fetch = (args: string[], agent = 'git/test') =>
+  Buffer.from(`${pkt('command=fetch\n')}${pkt(`agent=${agent}\n`)}${pkt('object-format=sha1\n')}0001${args.map(pkt).join('')}0000`);
 
 const headers = (token: string) => ({
   authorization: `Basic ${Buffer.from(`alice:${token}`).toString('base64')}`,
