@@ -208,20 +208,20 @@ describe('the pack answer cache', () => {
   const tip = (ref = 'main') => spawnSync('git', ['rev-parse', ref], { cwd: repo, env }).stdout.toString().trim();
   /** The key of a request that wants what main points at now. */
   const keyOf = (cache: PackAnswerCache, request: string) => cache.keyOf(repo, 'version=2', Buffer.from(request), [tip()])!;
-  const store = async (cache: PackAnswerCache, request: string, answer: string) => {
+  const store = (cache: PackAnswerCache, request: string, answer: string) => {
     const key = keyOf(cache, request);
-    const writer = (await cache.create(key.key))!;
+    const writer = cache.create(key.key)!;
     fs.writeSync(writer.fd, answer);
-    await writer.finish(true, () => keyOf(cache, request));
+    writer.finish(true, () => keyOf(cache, request));
     return key.key;
   };
-  const read = async (cache: PackAnswerCache, key: string) => {
-    const kept = await cache.open(key);
+  const read = (cache: PackAnswerCache, key: string) => {
+    const kept = cache.open(key);
     if (!kept) return null;
     try {
-      return (await kept.handle.readFile()).toString();
+      return fs.readFileSync(kept.fd, 'utf8');
     } finally {
-      await kept.handle.close();
+      fs.closeSync(kept.fd);
     }
   };
 
@@ -237,11 +237,11 @@ describe('the pack answer cache', () => {
     fs.rmSync(sandbox, { recursive: true, force: true });
   });
 
-  test('serves what it kept, for the very request and refs only', async () => {
+  test('serves what it kept, for the very request and refs only', () => {
     const cache = open(1024);
-    const key = await store(cache, 'request a', 'answer a');
-    assert.equal(await read(cache, key), 'answer a');
-    assert.equal(await read(cache, keyOf(cache, 'request b').key), null);
+    const key = store(cache, 'request a', 'answer a');
+    assert.equal(read(cache, key), 'answer a');
+    assert.equal(read(cache, keyOf(cache, 'request b').key), null);
     spawnSync('git', ['update-ref', 'refs/heads/main', 'main~1'], { cwd: repo, env });
     assert.notEqual(keyOf(cache, 'request a').key, key, 'a ref update is a new key');
   });
@@ -255,14 +255,14 @@ describe('the pack answer cache', () => {
     spawnSync('git', ['update-ref', '-d', 'refs/heads/side'], { cwd: repo, env });
   });
 
-  test('keeps nothing when the refs moved while git ran, or while they are younger than RACY_MS', async () => {
+  test('keeps nothing when the refs moved while git ran, or while they are younger than RACY_MS', () => {
     const cache = open(1024);
     const key = keyOf(cache, 'request c');
-    const writer = (await cache.create(key.key))!;
+    const writer = cache.create(key.key)!;
     fs.writeSync(writer.fd, 'stale');
     spawnSync('git', ['update-ref', 'refs/heads/other', 'main'], { cwd: repo, env });
-    await writer.finish(true, () => keyOf(cache, 'request c'));
-    assert.equal(await read(cache, key.key), null);
+    writer.finish(true, () => keyOf(cache, 'request c'));
+    assert.equal(read(cache, key.key), null);
     clockAhead = 0;
     try {
       assert.equal(keyOf(cache, 'request c').settled, false, 'refs written just now');
@@ -271,19 +271,19 @@ describe('the pack answer cache', () => {
     }
   });
 
-  test('forgets answers after their time, and the least recently used first when full; never one larger than all of it', async () => {
+  test('forgets answers after their time, and the least recently used first when full; never one larger than all of it', () => {
     const cache = open(20);
-    const first = await store(cache, 'request d', '0123456789');
-    const second = await store(cache, 'request e', 'abcdefghij');
-    assert.equal(await read(cache, first), '0123456789');
-    await store(cache, 'request f', 'ABCDEFGHIJ');
-    assert.equal(await read(cache, second), null, 'the least recently used made room');
-    assert.equal(await read(cache, first), '0123456789');
-    const huge = await store(cache, 'request g', 'x'.repeat(21));
-    assert.equal(await read(cache, huge), null);
+    const first = store(cache, 'request d', '0123456789');
+    const second = store(cache, 'request e', 'abcdefghij');
+    assert.equal(read(cache, first), '0123456789');
+    store(cache, 'request f', 'ABCDEFGHIJ');
+    assert.equal(read(cache, second), null, 'the least recently used made room');
+    assert.equal(read(cache, first), '0123456789');
+    const huge = store(cache, 'request g', 'x'.repeat(21));
+    assert.equal(read(cache, huge), null);
     clockAhead += PACK_ANSWER_MAX_AGE_MS;
     try {
-      assert.equal(await read(cache, first), null, 'expired');
+      assert.equal(read(cache, first), null, 'expired');
     } finally {
       clockAhead -= PACK_ANSWER_MAX_AGE_MS;
     }
@@ -292,31 +292,31 @@ describe('the pack answer cache', () => {
   test('an answer being written is followed by the requests for it, and one cut short is not kept', async () => {
     const cache = open(1024);
     const key = keyOf(cache, 'request j').key;
-    const writer = (await cache.create(key))!;
-    assert.equal(await cache.create(key), null, 'one writer per key');
-    const follower = (await cache.follow(key))!;
+    const writer = cache.create(key)!;
+    assert.equal(cache.create(key), null, 'one writer per key');
+    const follower = cache.follow(key)!;
     fs.writeSync(writer.fd, 'half an ');
-    assert.equal((await follower.handle.readFile()).toString(), 'half an ');
+    assert.equal(fs.readFileSync(follower.fd, 'utf8'), 'half an ');
     fs.writeSync(writer.fd, 'answer');
-    await writer.finish(false, () => keyOf(cache, 'request j'));
+    writer.finish(false, () => keyOf(cache, 'request j'));
     assert.equal(await follower.whole, false);
-    await follower.handle.close();
-    assert.equal(await read(cache, key), null);
-    const again = (await cache.create(key))!;
+    fs.closeSync(follower.fd);
+    assert.equal(read(cache, key), null);
+    const again = cache.create(key)!;
     fs.writeSync(again.fd, 'a whole answer');
-    await again.finish(true, () => keyOf(cache, 'request j'));
-    await again.finish(false, () => keyOf(cache, 'request j'));
-    assert.equal(await read(cache, key), 'a whole answer', 'the first finish decides');
-    assert.equal(await cache.follow(key), null, 'nothing is being written');
+    again.finish(true, () => keyOf(cache, 'request j'));
+    again.finish(false, () => keyOf(cache, 'request j'));
+    assert.equal(read(cache, key), 'a whole answer', 'the first finish decides');
+    assert.equal(cache.follow(key), null, 'nothing is being written');
   });
 
   test('a dropped answer leaves no file; close removes its directory, and the next start removes abandoned ones', async () => {
     const root = path.join(sandbox, 'shared');
     const cache = open(1024, root);
-    const writer = (await cache.create(keyOf(cache, 'request h').key))!;
+    const writer = cache.create(keyOf(cache, 'request h').key)!;
     fs.writeSync(writer.fd, 'half an answer');
-    await writer.finish(false, () => keyOf(cache, 'request h'));
-    await store(cache, 'request i', 'answer i');
+    writer.finish(false, () => keyOf(cache, 'request h'));
+    store(cache, 'request i', 'answer i');
     const [own] = fs.readdirSync(root);
     assert.equal(fs.readdirSync(path.join(root, own!)).length, 1, 'only the kept answer');
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AnswerKey } from '../../git/answer-key.js';
 import { spawnUploadPackInto } from '../../git/git-service.js';
@@ -25,20 +26,16 @@ export async function answerThroughCache(
   const keyNow = () => cache.keyOf(access.repoDir, protocol, input, wants);
   const key = keyNow();
   if (!key) return false;
-  const answerKept = async () => {
-    const kept = await cache.open(key.key);
-    if (kept) await sendKept(reply, kept);
-    return kept !== null;
-  };
-  if (await answerKept()) return true;
-  let answer = await cache.follow(key.key);
+  const kept = cache.open(key.key);
+  if (kept) {
+    await sendKept(reply, kept);
+    return true;
+  }
+  let answer = cache.follow(key.key);
   if (!answer && key.settled) {
-    // Another request may have started the same answer meanwhile: then this one follows it.
-    const file = await cache.create(key.key);
+    const file = cache.create(key.key);
     if (file) writeAnswer(request, access, file, keyNow, protocol, input);
-    answer = await cache.follow(key.key);
-    // Or finished it already.
-    if (!answer) return answerKept();
+    answer = cache.follow(key.key);
   }
   return answer ? answerFollowing(reply, answer) : false;
 }
@@ -46,12 +43,12 @@ export async function answerThroughCache(
 async function sendKept(reply: FastifyReply, kept: KeptAnswer) {
   setNoCacheHeaders(reply);
   reply.type(UPLOAD_PACK_RESULT_TYPE);
-  const chunks = fileChunks(kept.handle);
+  const chunks = fileChunks(kept.fd);
   try {
     const first = await chunks.next();
     await sendChunks(reply, first.done ? undefined : first.value, chunks, kept.bytes);
   } finally {
-    await kept.handle.close();
+    fs.close(kept.fd, () => undefined);
   }
   logHijacked(reply);
 }
@@ -67,12 +64,12 @@ function writeAnswer(request: FastifyRequest, access: GitAccess, file: AnswerFil
     child = spawnUploadPackInto(file.fd, { repoDir: access.repoDir, protocol });
   } catch (error) {
     request.log.error({ err: error }, 'could not start git');
-    void file.finish(false, keyNow);
+    file.finish(false, keyNow);
     return;
   }
   const watched = watchGitChild(request, child);
   // Node may report a failed start without a 'close': followers must not wait for one.
-  child.on('error', () => void file.finish(false, keyNow));
+  child.on('error', () => file.finish(false, keyNow));
   void watched.exited.then(({ code, signal }) => {
     if (code !== 0) request.log.warn({ code, signal, stderr: watched.stderr() }, 'git-upload-pack failed while answering');
     return file.finish(code === 0, keyNow);
@@ -87,7 +84,7 @@ function writeAnswer(request: FastifyRequest, access: GitAccess, file: AnswerFil
  */
 async function answerFollowing(reply: FastifyReply, answer: AnswerInProgress): Promise<boolean> {
   async function* wholeAnswer() {
-    yield* fileChunks(answer.handle, answer.whole);
+    yield* fileChunks(answer.fd, answer.whole);
     if (!(await answer.whole)) throw new Error('the answer was cut short');
   }
   const chunks = wholeAnswer();
@@ -98,7 +95,7 @@ async function answerFollowing(reply: FastifyReply, answer: AnswerInProgress): P
     reply.type(UPLOAD_PACK_RESULT_TYPE);
     await sendChunks(reply, first.value, chunks);
   } finally {
-    await answer.handle.close();
+    fs.close(answer.fd, () => undefined);
   }
   logHijacked(reply);
   return true;

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import fs from 'node:fs';
 import { type OutgoingHttpHeaders, STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -52,8 +52,9 @@ const CATCH_UP_MS = 1;
  * valid until the next is asked for. Streams allocate a Buffer per chunk instead, and hundreds of MB
  * of them wait for the garbage collector in the process's memory. `writerDone`: a writer (git) is
  * still appending until it settles; the file is followed until then, and read to its end after.
+ * The caller closes `fd`.
  */
-export async function* fileChunks(handle: FileHandle, writerDone?: Promise<unknown>): AsyncGenerator<Buffer, void, undefined> {
+export async function* fileChunks(fd: number, writerDone?: Promise<unknown>): AsyncGenerator<Buffer, void, undefined> {
   const buffer = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
   let written = writerDone === undefined;
   void writerDone?.then(() => {
@@ -62,7 +63,7 @@ export async function* fileChunks(handle: FileHandle, writerDone?: Promise<unkno
   for (let position = 0; ; ) {
     // Taken before the read: a read that finds nothing after the writer's end has seen all of it.
     const complete = written;
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    const bytesRead = await readAt(fd, buffer, position);
     if (bytesRead > 0) {
       position += bytesRead;
       yield buffer.subarray(0, bytesRead);
@@ -72,6 +73,10 @@ export async function* fileChunks(handle: FileHandle, writerDone?: Promise<unkno
       await Promise.race([writerDone, delay(CATCH_UP_MS)]);
     }
   }
+}
+
+function readAt(fd: number, buffer: Buffer, position: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.read(fd, buffer, 0, buffer.length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))));
 }
 
 /**
