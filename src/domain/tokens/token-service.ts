@@ -50,8 +50,11 @@ function validateNote(note: string): string {
 export function createTokenService(deps: TokenServiceDeps) {
   const { db, clock, audit, secretKey, maxLifetimeDays } = deps;
   const store = createTokenStore(db, deps.changeStamp ?? null);
-  // A token's use is shown to its owner, not awaited by the request: written in batches.
-  const lastUsed = createWriteBehind<number, LastUse>({ write: (uses) => store.touchLastUsed(uses) });
+  // A token's use is shown to its owner, not awaited by the request: written in batches, by token id.
+  const lastUsed = createWriteBehind<number, LastUse>({
+    write: (uses) => store.touchLastUsed(uses),
+    order: (a, b) => a.tokenId - b.tokenId,
+  });
   // A row answered from memory is the same object on every use: the time of its last queued use is
   // kept beside it, so a hot token costs one comparison, not a date conversion, per request.
   const lastUseQueued = new WeakMap<Readonly<AccessTokenRow>, number>();
