@@ -199,7 +199,11 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
             total += bytes;
             sweep();
           } else {
-            fs.rmSync(file, { force: true });
+            try {
+              fs.rmSync(file, { force: true });
+            } catch {
+              // left for the directory's removal on close
+            }
           }
           settle(complete);
         },

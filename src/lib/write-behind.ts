@@ -41,7 +41,7 @@ export function createWriteBehind<Key, Entry>(options: {
     const batch = [...queued.values()];
     if (order) batch.sort(order);
     queued = new Map();
-    // One batch at a time, in the order queued.
+    // One batch at a time, batches in the order queued.
     writing = writing.then(() => writeInParts(batch)).catch(onError);
     return writing;
   }
