@@ -43,7 +43,7 @@ export async function answerThroughCache(
 async function sendKept(reply: FastifyReply, kept: KeptAnswer) {
   setNoCacheHeaders(reply);
   reply.type(UPLOAD_PACK_RESULT_TYPE);
-  const chunks = fileChunks(kept.fd);
+  const chunks = fileChunks(kept.fd, { bytes: kept.bytes });
   try {
     const first = await chunks.next();
     await sendChunks(reply, first.done ? undefined : first.value, chunks, kept.bytes);
@@ -84,7 +84,7 @@ function writeAnswer(request: FastifyRequest, access: GitAccess, file: AnswerFil
  */
 async function answerFollowing(reply: FastifyReply, answer: AnswerInProgress): Promise<boolean> {
   async function* wholeAnswer() {
-    yield* fileChunks(answer.fd, answer.whole);
+    yield* fileChunks(answer.fd, { writerDone: answer.whole });
     if (!(await answer.whole)) throw new Error('the answer was cut short');
   }
   const chunks = wholeAnswer();

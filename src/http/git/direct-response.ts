@@ -52,10 +52,16 @@ const CATCH_UP_MS = 1;
  * valid until the next is asked for. Streams allocate a Buffer per chunk instead, and hundreds of MB
  * of them wait for the garbage collector in the process's memory. `writerDone`: a writer (git) is
  * still appending until it settles; the file is followed until then, and read to its end after.
+ * `bytes`, a finished file's length: its buffer is no larger (most answers to fetches are a few KB).
  * The caller closes `fd`.
  */
-export async function* fileChunks(fd: number, writerDone?: Promise<unknown>): AsyncGenerator<Buffer, void, undefined> {
-  const buffer = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
+export async function* fileChunks(
+  fd: number,
+  options: { writerDone?: Promise<unknown>; bytes?: number } = {},
+): AsyncGenerator<Buffer, void, undefined> {
+  const { writerDone, bytes } = options;
+  const size = bytes === undefined ? FILE_CHUNK_BYTES : Math.max(1, Math.min(bytes, FILE_CHUNK_BYTES));
+  const buffer = Buffer.allocUnsafe(size);
   let written = writerDone === undefined;
   void writerDone?.then(() => {
     written = true;
