@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createGitSetting, fileVersion, RACY_MS, readIfExists } from './git-setting.js';
+import { createPacketReader } from './pkt-line.js';
 
 const MAX_LOOSE_REFS = 256;
 
@@ -38,19 +39,23 @@ export function createAnswerKeys(env: NodeJS.ProcessEnv, now: () => number = Dat
  * The request's bytes as far as git's answer depends on them: all but its `agent=` capability
  * lines, which git only records (serve.c traces it, nothing else reads it). So clients of different
  * git versions, as a fleet upgraded runner by runner has, share answers. Packets are dropped whole,
- * so what remains is still unambiguous pkt-lines; a request that is not well-framed is kept as it is.
+ * so what remains is still unambiguous pkt-lines; from a packet that is not well-framed on, the
+ * request is kept as it is.
  */
 export function answeredPart(request: Buffer): string {
-  let offset = 0;
   let kept = '';
-  while (offset + 4 <= request.length) {
-    const header = request.toString('latin1', offset, offset + 4);
-    const length = /^[0-9a-f]{4}$/.test(header) ? Number.parseInt(header, 16) : -1;
-    // The capabilities end at the first delimiter or flush: the rest is the command's arguments.
-    if (length < 4 || offset + length > request.length) break;
-    const packet = request.toString('latin1', offset, offset + length);
-    if (!packet.startsWith('agent=', 4)) kept += packet;
-    offset += length;
+  let offset = 0;
+  try {
+    createPacketReader((packet) => {
+      // The capabilities end at the first delimiter or flush: the rest is the command's arguments.
+      if (packet.type !== 'data') return false;
+      const end = offset + 4 + packet.payload.length;
+      if (packet.payload.toString('latin1', 0, 6) !== 'agent=') kept += request.toString('latin1', offset, end);
+      offset = end;
+      return true;
+    }).feed(request);
+  } catch {
+    // MalformedPacketError: what follows is kept as it is.
   }
   return kept + request.toString('latin1', offset);
 }
