@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { answeredPart } from './answer-key.js';
+import { encodePacket } from './pkt-line.js';
 
-const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
+const pkt = (line: string) => encodePacket(line).toString('latin1');
 const request = (capabilities: string[], args: string[]) =>
   Buffer.from(`${pkt('command=ls-refs\n')}${capabilities.map(pkt).join('')}0001${args.map(pkt).join('')}0000`);
 const ARGS = ['peel\n', 'symrefs\n', 'ref-prefix refs/heads/\n'];

@@ -1,9 +1,10 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { encodePacket } from '../../src/git/pkt-line.js';
 
 /** Raw protocol v2 upload-pack requests, as git sends them, for tests that talk to the route itself. */
 
-export const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
+export const pkt = (line: string) => encodePacket(line).toString('latin1');
 
 /** A protocol v2 `fetch` with `args` (each a line: `want OID\n`, `done\n`, ...), as `agent` sends it. */
 export const v2Fetch = (args: string[], agent = 'git/test') =>

@@ -7,12 +7,12 @@ import { gzipSync } from 'node:zlib';
 import { plainV2Fetch } from '../../src/git/upload-pack-request.js';
 import { makeTempDir } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
+import { pkt } from './upload-pack-client.js';
 
 let repo: string;
 let tip: string;
 let base: string;
 
-const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
 const CAPS = [pkt('agent=git/2.39.5\n'), pkt('object-format=sha1\n')];
 const fetchRequest = (args: string[], caps = CAPS) => Buffer.from(`${pkt('command=fetch\n')}${caps.join('')}0001${args.map(pkt).join('')}0000`);
 
