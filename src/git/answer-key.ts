@@ -15,6 +15,8 @@ export interface AnswerKey {
   settled: boolean;
   /** The refs part of the key (refsState). */
   refs: string;
+  /** The configuration part of the key (src/git/git-setting.ts). */
+  setting: string;
 }
 
 export type AnswerKeys = (repoDir: string, protocol: string | undefined, request: Buffer) => AnswerKey | null;
@@ -31,6 +33,7 @@ export function createAnswerKeys(env: NodeJS.ProcessEnv, now: () => number = Dat
       key: JSON.stringify([repoDir, configured, protocol ?? '', answeredPart(request), refs.key]),
       settled: refs.newestMtimeMs <= now() - RACY_MS,
       refs: refs.key,
+      setting: configured,
     };
   };
 }

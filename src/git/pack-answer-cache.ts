@@ -31,10 +31,20 @@ export interface PackAnswerCache {
   /**
    * A new file for git's answer to `key`, which requests for the same key follow until it is done;
    * null when one is being written already, or none can be created, or the disk has less than the
-   * cache's size free.
+   * cache's size free. `blank`, when given, becomes that file (on null it stays the caller's).
    */
-  create(key: string): AnswerFile | null;
+  create(key: string, blank?: BlankFile): AnswerFile | null;
+  /** An empty file for an answer whose request is not known yet (a spare git's stdout); null as for create. */
+  blank(): BlankFile | null;
+  /** Removes a blank file that was never given a key. */
+  discard(blank: BlankFile): void;
   close(): Promise<void>;
+}
+
+/** Open for writing. */
+export interface BlankFile {
+  fd: number;
+  path: string;
 }
 
 /** Open for reading, from the start: the reader closes `fd`. */
@@ -123,6 +133,24 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
     return tips;
   };
 
+  const newBlank = (): BlankFile | null => {
+    const file = path.join(dir, randomBytes(8).toString('hex'));
+    try {
+      if (!madeDir) fs.mkdirSync(dir, { recursive: true });
+      madeDir = true;
+      const disk = fs.statfsSync(dir);
+      if (disk.bavail * disk.bsize < options.maxBytes) throw new Error('too little free disk');
+      return { fd: fs.openSync(file, 'wx'), path: file };
+    } catch {
+      madeDir = false; // made again next time, should it be gone
+      return null;
+    }
+  };
+  const discard = (blank: BlankFile) => {
+    fs.close(blank.fd, () => undefined);
+    void removeFile(blank.path);
+  };
+
   return {
     keyOf(repoDir, protocol, request, wants) {
       const key = answerKeyOf(repoDir, protocol, request);
@@ -159,21 +187,12 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
         return null; // dropped meanwhile
       }
     },
-    create(key) {
+    create(key, blank) {
       const digest = sha256Hex(key);
       if (inProgress.has(digest)) return null;
-      const file = path.join(dir, `${digest}-${randomBytes(4).toString('hex')}`);
-      let fd: number;
-      try {
-        if (!madeDir) fs.mkdirSync(dir, { recursive: true });
-        madeDir = true;
-        const disk = fs.statfsSync(dir);
-        if (disk.bavail * disk.bsize < options.maxBytes) throw new Error('too little free disk');
-        fd = fs.openSync(file, 'wx');
-      } catch {
-        madeDir = false; // made again next time, should it be gone
-        return null;
-      }
+      const opened = blank ?? newBlank();
+      if (!opened) return null;
+      const { fd, path: file } = opened;
       let settle: (whole: boolean) => void = () => undefined;
       const whole = new Promise<boolean>((resolve) => {
         settle = resolve;
@@ -209,6 +228,8 @@ export function createPackAnswerCache(options: { root: string; maxBytes: number;
         },
       };
     },
+    blank: newBlank,
+    discard,
     async close() {
       clearInterval(timer);
       entries.clear();

@@ -51,6 +51,20 @@ export function ownDescriptorsInto(dir: string): string[] {
   return found;
 }
 
+/** The files other live processes write their stdout into (a spare git's is a blank answer file). */
+export function stdoutFilesOfOthers(): Set<string> {
+  const files = new Set<string>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      files.add(fs.readlinkSync(`/proc/${entry}/fd/1`));
+    } catch {
+      // gone, or not ours to look at
+    }
+  }
+  return files;
+}
+
 /** Polls `check` every 20 ms until it returns true or `timeoutMs` passes. */
 export async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

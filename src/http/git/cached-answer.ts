@@ -3,10 +3,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AnswerKey } from '../../git/answer-key.js';
 import { spawnUploadPackInto } from '../../git/git-service.js';
 import type { AnswerFile, AnswerInProgress, KeptAnswer, PackAnswerCache } from '../../git/pack-answer-cache.js';
+import type { SpareUploadPack, SpareUploadPacks } from '../../git/spare-upload-packs.js';
 import { fileChunks, logHijacked, sendChunks } from './direct-response.js';
 import { setNoCacheHeaders, UPLOAD_PACK_RESULT_TYPE } from './git-answers.js';
 import type { GitAccess } from './git-access.js';
 import { watchGitChild } from './git-output.js';
+
+/** The pack answer cache, and the spare gits that write its answers. */
+export interface PackAnswers {
+  cache: PackAnswerCache;
+  spares: SpareUploadPacks;
+}
 
 /**
  * Answers from, or through, the pack answer cache: a kept answer; or the one being written for the
@@ -18,7 +25,7 @@ export async function answerThroughCache(
   request: FastifyRequest,
   reply: FastifyReply,
   access: GitAccess,
-  cache: PackAnswerCache,
+  { cache, spares }: PackAnswers,
   protocol: string | undefined,
   input: Buffer,
   wants: string[],
@@ -33,8 +40,15 @@ export async function answerThroughCache(
   }
   let answer = cache.follow(key.key);
   if (!answer && key.settled) {
-    const file = cache.create(key.key);
-    if (file) writeAnswer(request, access, file, keyNow, protocol, input);
+    const spare = spares.take(access.repoDir, protocol, key.setting);
+    const file = cache.create(key.key, spare?.blank);
+    if (file) {
+      writeAnswer(request, access, file, keyNow, protocol, input, spare);
+      // While git works on this answer: starting one blocks this process for a few milliseconds.
+      setImmediate(() => spares.missed(access.repoDir, protocol, key.setting, spare !== null));
+    } else {
+      spare?.abandon();
+    }
     answer = cache.follow(key.key);
   }
   return answer ? answerFollowing(reply, answer) : false;
@@ -54,14 +68,24 @@ async function sendKept(reply: FastifyReply, kept: KeptAnswer) {
 }
 
 /**
- * git writes the answer into the cache's file. It is not tied to the request that started it: it
- * writes to a file, not to a client, so it runs to its end whatever the client does, and others may
- * be following the file. The answer is kept if git ended well and the refs did not move meanwhile.
+ * git writes the answer into the cache's file: a spare git started for it already (see
+ * src/git/spare-upload-packs.ts), or one started now. It is not tied to the request that started
+ * it: it writes to a file, not to a client, so it runs to its end whatever the client does, and
+ * others may be following the file. The answer is kept if git ended well and the refs did not move
+ * meanwhile.
  */
-function writeAnswer(request: FastifyRequest, access: GitAccess, file: AnswerFile, keyNow: () => AnswerKey | null, protocol: string | undefined, input: Buffer) {
-  let child: ReturnType<typeof spawnUploadPackInto>;
+function writeAnswer(
+  request: FastifyRequest,
+  access: GitAccess,
+  file: AnswerFile,
+  keyNow: () => AnswerKey | null,
+  protocol: string | undefined,
+  input: Buffer,
+  spare: SpareUploadPack | null,
+) {
+  let child: SpareUploadPack['child'];
   try {
-    child = spawnUploadPackInto(file.fd, { repoDir: access.repoDir, protocol });
+    child = spare?.child ?? spawnUploadPackInto(file.fd, { repoDir: access.repoDir, protocol });
   } catch (error) {
     request.log.error({ err: error }, 'could not start git');
     file.finish(false, keyNow);

@@ -4,6 +4,8 @@ import type { Config } from '../../config.js';
 import type { Services } from '../../domain/services.js';
 import { gitEnv } from '../../git/git-command.js';
 import { createPackAnswerCache } from '../../git/pack-answer-cache.js';
+import { createSpareUploadPacks } from '../../git/spare-upload-packs.js';
+import type { PackAnswers } from './cached-answer.js';
 import { startHookChannel } from './hook-channel.js';
 import { registerInfoRefsRoute } from './info-refs-route.js';
 import { registerLfsRoutes } from './lfs-route.js';
@@ -34,12 +36,19 @@ export async function gitRoutes(app: FastifyInstance, options: { services: Servi
       })
     : null;
   if (hooks) app.addHook('onClose', () => hooks.close());
-  const packAnswers =
-    options.config.packCacheBytes > 0
-      ? createPackAnswerCache({ root: path.join(options.config.dataDir, 'cache', 'upload-pack'), maxBytes: options.config.packCacheBytes, env: gitEnv() })
-      : null;
-  if (packAnswers) app.addHook('onClose', () => packAnswers.close());
+  const packAnswers = options.config.packCacheBytes > 0 ? createPackAnswers(options.config) : null;
+  if (packAnswers) {
+    app.addHook('onClose', async () => {
+      packAnswers.spares.close();
+      await packAnswers.cache.close();
+    });
+  }
   registerInfoRefsRoute(app, options);
   registerServiceRpcRoutes(app, { ...options, hooks, packAnswers });
   registerLfsRoutes(app);
+}
+
+function createPackAnswers(config: Config): PackAnswers {
+  const cache = createPackAnswerCache({ root: path.join(config.dataDir, 'cache', 'upload-pack'), maxBytes: config.packCacheBytes, env: gitEnv() });
+  return { cache, spares: createSpareUploadPacks(cache) };
 }

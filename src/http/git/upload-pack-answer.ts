@@ -4,10 +4,9 @@ import { gunzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isProtocolV2, sanitizeGitProtocol, spawnGitService, spawnUploadPackInto, stopGitProcess } from '../../git/git-service.js';
 import { fetchFeatures } from '../../git/capability-advertisement.js';
-import type { PackAnswerCache } from '../../git/pack-answer-cache.js';
 import { commandOf, MAX_DIRECT_REQUEST_BYTES, plainV2Fetch } from '../../git/upload-pack-request.js';
 import { capabilityCache, lsRefsCache as lsRefs } from './answer-caches.js';
-import { answerThroughCache } from './cached-answer.js';
+import { answerThroughCache, type PackAnswers } from './cached-answer.js';
 import { logHijacked, socketForGit, writeHeadForGit } from './direct-response.js';
 import { answerGitRefusal, answerText, setNoCacheHeaders, UPLOAD_PACK_RESULT_TYPE } from './git-answers.js';
 import type { GitAccess } from './git-access.js';
@@ -30,7 +29,7 @@ const gunzipAsync = promisify(gunzip);
  *   before saying anything gets a clean 400.
  * A protocol v2 `ls-refs` (small) is answered whole, from a cache while the refs have not changed.
  */
-export async function answerUploadPack(request: FastifyRequest, reply: FastifyReply, access: GitAccess, packAnswers: PackAnswerCache | null) {
+export async function answerUploadPack(request: FastifyRequest, reply: FastifyReply, access: GitAccess, packAnswers: PackAnswers | null) {
   const body = request.body;
   if (!isReadable(body)) {
     return answerText(reply, 415, 'Expected a request with Content-Type application/x-git-upload-pack-request.');
