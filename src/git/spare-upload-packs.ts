@@ -55,6 +55,7 @@ export function createSpareUploadPacks(files: { blank(): BlankFile | null; disca
   const spares = new Map<string, Spare>();
   const lastMiss = new Map<string, number>();
   const supported = identityOf('/proc/self/cwd') !== null;
+  let closed = false;
   const slotOf = (repoDir: string, protocol: string | undefined) => JSON.stringify([repoDir, protocol ?? '']);
 
   const stop = (spare: Spare) => {
@@ -111,7 +112,7 @@ export function createSpareUploadPacks(files: { blank(): BlankFile | null; disca
       return { child: spare.child, blank: spare.blank, abandon: () => stop(spare) };
     },
     missed(repoDir, protocol, setting, usedSpare) {
-      if (!supported) return;
+      if (!supported || closed) return;
       const slot = slotOf(repoDir, protocol);
       const previous = lastMiss.get(slot);
       lastMiss.delete(slot);
@@ -120,6 +121,7 @@ export function createSpareUploadPacks(files: { blank(): BlankFile | null; disca
       if (usedSpare || (previous !== undefined && previous >= Date.now() - SPARE_IDLE_MS)) start(repoDir, protocol, setting);
     },
     close() {
+      closed = true;
       for (const [slot, spare] of spares) drop(slot, spare);
       lastMiss.clear();
     },
