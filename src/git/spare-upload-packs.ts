@@ -39,7 +39,7 @@ export interface SpareUploadPack {
 }
 
 /** How long a spare waits for a request, and how close two misses must be for a spare to be kept. */
-export const SPARE_IDLE_MS = 60_000;
+const SPARE_IDLE_MS = 60_000;
 const MAX_SPARES = 8;
 const MAX_REMEMBERED_MISSES = 256;
 
