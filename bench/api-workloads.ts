@@ -99,6 +99,52 @@ export function healthUrl(base: string): string {
   return `${base}/-/health`;
 }
 
+/** Loads measured in slices taken in turn (see measureInterleaved). */
+export const INTERLEAVED_ROUNDS = 5;
+
+/**
+ * Loads to be compared with each other, measured in turn: after a short untimed warm-up of each,
+ * INTERLEAVED_ROUNDS rounds of a slice of each (BENCH_DURATION / rounds seconds, at least 1), the
+ * order reversed every other round (A B C, C B A, ...). This machine's speed drifts by 10-30% over
+ * minutes: two loads measured one after the other compare the drift as much as the loads, while
+ * slices taken in turn see the same drift. Requests/s is the mean over the slices (all of one
+ * length), p50 and p99 the median of the slices' own, statuses and errors their sums.
+ */
+export async function measureInterleaved<const T extends readonly InterleavedLoad[]>(loads: T): Promise<{ [K in keyof T]: LoadResult }> {
+  log(`${loads.map((l) => l.name).join(' | ')} (in turn, ${INTERLEAVED_ROUNDS} slices each)...`);
+  for (const one of loads) await one.run(Math.min(2, Math.max(1, DURATION() / 5)));
+  const slice = Math.max(1, Math.round(DURATION() / INTERLEAVED_ROUNDS));
+  const slices: LoadResult[][] = loads.map(() => []);
+  for (let round = 0; round < INTERLEAVED_ROUNDS; round++) {
+    const order = loads.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) slices[i]!.push(await loads[i]!.run(slice));
+  }
+  return slices.map((results, i) => {
+    const combined = combine(results);
+    log(`  ${loads[i]!.name}: ${describe(combined)}`);
+    return combined;
+  }) as { [K in keyof T]: LoadResult };
+}
+
+interface InterleavedLoad {
+  name: string;
+  run: (seconds: number) => Promise<LoadResult>;
+}
+
+function combine(results: LoadResult[]): LoadResult {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+  const statuses: Record<string, number> = {};
+  for (const result of results) for (const [code, count] of Object.entries(result.statuses)) statuses[code] = (statuses[code] ?? 0) + count;
+  return {
+    rps: results.reduce((sum, r) => sum + r.rps, 0) / results.length,
+    p50: median(results.map((r) => r.p50)),
+    p99: median(results.map((r) => r.p99)),
+    statuses,
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+  };
+}
+
 /**
  * Runs a load twice: a short untimed warm-up (JIT, connection pools, SQLite page cache), then the
  * measured one.

@@ -22,6 +22,7 @@ import {
   healthUrl,
   load,
   measure,
+  measureInterleaved,
   throughputRow,
   userUrl,
 } from './api-workloads.js';
@@ -31,7 +32,7 @@ import { BENCH_USER, type GitgateServer, gitgateEnv, setupGitgate, startGitgate 
 import { NGINX_MISSING, type NginxServer, nginxAvailable, startNginx } from './nginx.js';
 import { postgresRows } from './postgres-workloads.js';
 import { formatTable, machineFacts, makeRow, notMeasured, type Row } from './report.js';
-import { seedTokens } from './seed-tokens.js';
+import { copyDatabase, seedTokens } from './seed-tokens.js';
 import { envNumber, log, MB, makeWorkDir, readMemory, shuffle, sleep } from './util.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -85,8 +86,8 @@ async function main() {
     const setup = await setupGitgate(dataDir, env);
     installMainHistory(repo, setup.repoDir);
 
-    const start = async (extra: Record<string, string> = {}, nodeArgs: string[] = []) => {
-      const server = await startGitgate(dataDir, gitgateEnv(extra), nodeArgs);
+    const start = async (extra: Record<string, string> = {}, nodeArgs: string[] = [], dir = dataDir) => {
+      const server = await startGitgate(dir, gitgateEnv(extra), nodeArgs);
       servers.push(server);
       return server;
     };
@@ -200,24 +201,23 @@ async function main() {
               ]
             : [];
         const auth = { authorization: `token ${setup.token}` };
+        const garbageAuth = { authorization: `token ${GARBAGE_TOKEN}` };
         if (profile) {
           await stop(gitgate);
           gitgate = await start({}, profileArgs('small-table'));
         }
-        const health = await measure('GET /-/health', (seconds) => load(healthUrl(gitgate.url), { seconds }));
-        const valid = await measure('GET /api/v3/user, one token', (seconds) =>
-          load(userUrl(gitgate.url), { headers: auth, seconds }),
-        );
-        const throttled = await measure('garbage token, default throttle', (seconds) =>
-          load(userUrl(gitgate.url), { headers: { authorization: `token ${GARBAGE_TOKEN}` }, seconds }),
-        );
-        await stop(gitgate);
         // The refusal itself (401 after the checksum), not the throttle's 429 that follows 10 failures.
         const open = await start({ GITGATE_AUTH_THROTTLE: 'off' }, profileArgs('garbage'));
-        const garbage = await measure('garbage token, throttle off', (seconds) =>
-          load(userUrl(open.url), { headers: { authorization: `token ${GARBAGE_TOKEN}` }, seconds }),
-        );
+        const small = gitgate;
+        const [health, valid, garbage] = await measureInterleaved([
+          { name: 'GET /-/health', run: (seconds) => load(healthUrl(small.url), { seconds }) },
+          { name: 'GET /api/v3/user, one token', run: (seconds) => load(userUrl(small.url), { headers: auth, seconds }) },
+          { name: 'garbage token, throttle off', run: (seconds) => load(userUrl(open.url), { headers: garbageAuth, seconds }) },
+        ]);
         await stop(open);
+        const throttled = await measure('garbage token, default throttle', (seconds) =>
+          load(userUrl(small.url), { headers: garbageAuth, seconds }),
+        );
 
         rows.push(
           makeRow({
@@ -230,84 +230,37 @@ async function main() {
             target: null,
             extra: { health },
           }),
-          throughputRow(
-            group,
-            'GET /api/v3/user, hot token, 1 token in table',
-            valid,
-            '200',
-            health,
-            'health',
-            '>= 0.75',
-          ),
-          throughputRow(
-            group,
-            'garbage token refused (401, throttle off)',
-            garbage,
-            '401',
-            valid,
-            'valid token',
-            '>= 1.0',
-          ),
-          throughputRow(
-            group,
-            'garbage token, default throttle (429s)',
-            throttled,
-            '429',
-            valid,
-            'valid token',
-            null,
-          ),
+          throughputRow(group, 'GET /api/v3/user, hot token, 1 token in table', valid, '200', health, 'health', '>= 0.75'),
+          throughputRow(group, 'garbage token refused (401, throttle off)', garbage, '401', valid, 'valid token', '>= 1.0'),
+          throughputRow(group, 'garbage token, default throttle (429s)', throttled, '429', valid, 'valid token', null),
         );
 
+        // The large table is a copy of the database beside this one, so that the one-token server
+        // keeps running and the two are measured in turn.
         log(`seeding ${tokenCount} tokens in one transaction...`);
         const seedStart = Date.now();
-        const seeded = seedTokens(dataDir, BENCH_USER, tokenCount);
+        const largeDir = path.join(work, 'data-large');
+        copyDatabase(dataDir, largeDir);
+        const seeded = seedTokens(largeDir, BENCH_USER, tokenCount);
         const seedMs = Date.now() - seedStart;
         log(`seeded in ${(seedMs / 1000).toFixed(1)} s`);
-        gitgate = await start({}, profileArgs('large-table'));
+        const large = await start({}, profileArgs('large-table'), largeDir);
         const label = tokenCount === 1_000_000 ? '1,000,000' : tokenCount.toLocaleString('en-US');
-        const health2 = await measure('GET /-/health (large table)', (seconds) =>
-          load(healthUrl(gitgate.url), { seconds }),
-        );
-        const hotLarge = await measure(`GET /api/v3/user, hot token, ${label} tokens`, (seconds) =>
-          load(userUrl(gitgate.url), { headers: auth, seconds }),
-        );
         // Tokens in random order, so consecutive lookups land on unrelated pages of the index.
         const shuffled = shuffle(seeded);
-        const cold = await measure(`GET /api/v3/user, cold lookups over ${label} tokens`, (seconds) =>
-          load(userUrl(gitgate.url), { rotate: shuffled, seconds }),
-        );
+        const [health2, hotLarge, hotSmall, cold] = await measureInterleaved([
+          { name: 'GET /-/health (large table)', run: (seconds) => load(healthUrl(large.url), { seconds }) },
+          { name: `GET /api/v3/user, hot token, ${label} tokens`, run: (seconds) => load(userUrl(large.url), { headers: auth, seconds }) },
+          { name: 'GET /api/v3/user, hot token, 1 token', run: (seconds) => load(userUrl(small.url), { headers: auth, seconds }) },
+          { name: `GET /api/v3/user, cold lookups over ${label} tokens`, run: (seconds) => load(userUrl(large.url), { rotate: shuffled, seconds }) },
+        ]);
         rows.push(
-          throughputRow(
-            group,
-            `GET /api/v3/user, hot token, ${label} tokens in table`,
-            hotLarge,
-            '200',
-            health2,
-            'health',
-            '>= 0.75',
-          ),
-          throughputRow(
-            group,
-            `hot token: ${label} tokens vs 1 token in table`,
-            hotLarge,
-            '200',
-            valid,
-            '1-token table',
-            '>= 0.9',
-          ),
-          throughputRow(
-            group,
-            `GET /api/v3/user, each request a different token of ${label}`,
-            cold,
-            '200',
-            health2,
-            'health',
-            '>= 0.35',
-          ),
+          throughputRow(group, `GET /api/v3/user, hot token, ${label} tokens in table`, hotLarge, '200', health2, 'health', '>= 0.75'),
+          throughputRow(group, `hot token: ${label} tokens vs 1 token in table`, hotLarge, '200', hotSmall, '1-token table', '>= 0.9'),
+          throughputRow(group, `GET /api/v3/user, each request a different token of ${label}`, cold, '200', health2, 'health', '>= 0.35'),
         );
         rows[rows.length - 1]!.extra = { ...rows[rows.length - 1]!.extra, seedMs, tokens: tokenCount };
-        if (profile) await stop(gitgate);
+        await stop(large);
       }
     }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { checksumOf, isWellFormedToken, lastFourOf, TOKEN_PREFIX } from '../src/domain/tokens/token-format.js';
@@ -60,4 +61,19 @@ export function seedTokens(dataDir: string, login: string, count: number): strin
     db.close();
   }
   return tokens;
+}
+
+/**
+ * A data directory holding a copy of `from`'s database and its secret key (its tokens digest the
+ * same), made while servers may be using `from`: SQLite's VACUUM INTO reads a consistent snapshot.
+ */
+export function copyDatabase(from: string, to: string): void {
+  fs.mkdirSync(to, { recursive: true });
+  fs.copyFileSync(path.join(from, 'secret.key'), path.join(to, 'secret.key'));
+  const db = new SQLite(path.join(from, 'gitgate.db'), { readonly: true });
+  try {
+    db.prepare('VACUUM INTO ?').run(path.join(to, 'gitgate.db'));
+  } finally {
+    db.close();
+  }
 }
