@@ -100,7 +100,7 @@ export function healthUrl(base: string): string {
 }
 
 /** Loads measured in slices taken in turn (see measureInterleaved). */
-export const INTERLEAVED_ROUNDS = 5;
+const INTERLEAVED_ROUNDS = 5;
 
 /**
  * Loads to be compared with each other, measured in turn: after a short untimed warm-up of each,
