@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createGitSetting, fileVersion, RACY_MS, readIfExists } from './git-setting.js';
+import { fileVersion, type GitSetting, RACY_MS, readIfExists } from './git-setting.js';
 import { createPacketReader } from './pkt-line.js';
 
 const MAX_LOOSE_REFS = 256;
@@ -22,8 +22,7 @@ export interface AnswerKey {
 export type AnswerKeys = (repoDir: string, protocol: string | undefined, request: Buffer) => AnswerKey | null;
 
 /** Null for a repository whose answers cannot be keyed (unusual configuration, many loose refs). */
-export function createAnswerKeys(env: NodeJS.ProcessEnv, now: () => number = Date.now): AnswerKeys {
-  const setting = createGitSetting(env);
+export function createAnswerKeys(setting: GitSetting, now: () => number = Date.now): AnswerKeys {
   return (repoDir, protocol, request) => {
     const configured = setting(repoDir);
     if (configured === null) return null;

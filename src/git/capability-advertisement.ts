@@ -1,4 +1,4 @@
-import { createGitSetting } from './git-setting.js';
+import type { GitSetting } from './git-setting.js';
 
 /**
  * Protocol v2's answer to `GET info/refs?service=git-upload-pack` lists the server's capabilities,
@@ -16,9 +16,8 @@ export interface CapabilityCache {
 
 const MAX_ENTRIES = 16;
 
-export function createCapabilityCache(env: NodeJS.ProcessEnv = process.env): CapabilityCache {
+export function createCapabilityCache(setting: GitSetting): CapabilityCache {
   const entries = new Map<string, Buffer>();
-  const setting = createGitSetting(env);
   return {
     lookup(repoDir, protocol) {
       const configured = setting(repoDir);

@@ -1,4 +1,5 @@
 import { createAnswerKeys, isStillSettled } from './answer-key.js';
+import type { GitSetting } from './git-setting.js';
 
 /**
  * Protocol v2 `ls-refs` (the second request of every fetch, and all of `git ls-remote` after
@@ -22,8 +23,8 @@ export interface LsRefsCache {
 const MAX_ENTRIES = 256;
 const MAX_ANSWER_BYTES = 256 * 1024;
 
-export function createLsRefsCache(env: NodeJS.ProcessEnv, now: () => number = Date.now): LsRefsCache {
-  const answerKeyOf = createAnswerKeys(env, now);
+export function createLsRefsCache(setting: GitSetting, now: () => number = Date.now): LsRefsCache {
+  const answerKeyOf = createAnswerKeys(setting, now);
   const entries = new Map<string, Buffer>();
   return {
     keyOf: (repoDir, protocol, request) => answerKeyOf(repoDir, protocol, request)?.key ?? null,

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sha256Hex } from '../lib/crypto.js';
 import { type AnswerKey, createAnswerKeys, isStillSettled, refsState, refTips } from './answer-key.js';
+import type { GitSetting } from './git-setting.js';
 
 /**
  * git's answers to protocol v2 `fetch` requests (clones and fetches), kept on disk for a few
@@ -84,9 +85,9 @@ interface Entry {
   storedAt: number;
 }
 
-export function createPackAnswerCache(options: { root: string; maxBytes: number; env: NodeJS.ProcessEnv; now?: () => number }): PackAnswerCache {
+export function createPackAnswerCache(options: { root: string; maxBytes: number; setting: GitSetting; now?: () => number }): PackAnswerCache {
   const now = options.now ?? Date.now;
-  const answerKeyOf = createAnswerKeys(options.env, now);
+  const answerKeyOf = createAnswerKeys(options.setting, now);
   const dir = path.join(options.root, `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`);
   /** By the digest of their key, least recently used first. */
   const entries = new Map<string, Entry>();

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
 import { createCapabilityCache } from '../../src/git/capability-advertisement.js';
 import { gitEnv } from '../../src/git/git-command.js';
-import { RACY_MS } from '../../src/git/git-setting.js';
+import { createGitSetting, RACY_MS } from '../../src/git/git-setting.js';
 import { makeTempDir, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
 import { type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
@@ -94,7 +94,7 @@ describe('what the cache key follows', () => {
   after(() => fs.rmSync(home, { recursive: true, force: true }));
 
   test('a new global config or protocol value is a new key; an include or a session id is no key at all', () => {
-    const cache = createCapabilityCache({ PATH: process.env.PATH, HOME: home });
+    const cache = createCapabilityCache(createGitSetting({ PATH: process.env.PATH, HOME: home }));
     const first = cache.lookup(repo, 'version=2');
     assert.equal(first.bytes, null);
     assert.ok(first.bytes === null && first.key);
@@ -122,7 +122,7 @@ describe('what the cache key follows', () => {
     const config = path.join(settled, 'config');
     const past = new Date(Date.now() - 10 * RACY_MS);
     fs.utimesSync(config, past, past);
-    const cache = createCapabilityCache({ PATH: process.env.PATH, HOME: home });
+    const cache = createCapabilityCache(createGitSetting({ PATH: process.env.PATH, HOME: home }));
     // Nothing is remembered here, so every lookup tells its key.
     const keyNow = () => {
       const found = cache.lookup(settled, 'version=2');

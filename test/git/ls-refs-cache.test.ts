@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
 import { gitEnv } from '../../src/git/git-command.js';
-import { RACY_MS } from '../../src/git/git-setting.js';
+import { createGitSetting, RACY_MS } from '../../src/git/git-setting.js';
 import { refsState } from '../../src/git/answer-key.js';
 import { createLsRefsCache } from '../../src/git/ls-refs-cache.js';
 import { makeTempDir, type TestServer } from '../helpers/server.js';
@@ -109,7 +109,7 @@ describe('the refs state an answer is kept under', () => {
 
   test('changes with every ref update, and is no key at all past 256 loose refs', () => {
     // A clock ahead of the files' times: the answers below are about files written just now.
-    const cache = createLsRefsCache({ PATH: process.env.PATH, HOME: '/nonexistent' }, () => Date.now() + 10 * RACY_MS);
+    const cache = createLsRefsCache(createGitSetting({ PATH: process.env.PATH, HOME: '/nonexistent' }), () => Date.now() + 10 * RACY_MS);
     const key = cache.keyOf(repo, 'version=2', LS_REFS[0]!);
     assert.ok(key);
     assert.equal(cache.keyOf(repo, 'version=2', LS_REFS[0]!), key, 'the same while nothing changes');
@@ -135,7 +135,7 @@ describe('the refs state an answer is kept under', () => {
     spawnSync('git', ['init', '-q', '--bare', fresh], { env });
     spawnSync('git', ['fast-import', '--quiet'], { cwd: fresh, env, input: linearHistory(2) });
     try {
-      const cache = createLsRefsCache({ PATH: process.env.PATH, HOME: '/nonexistent' });
+      const cache = createLsRefsCache(createGitSetting({ PATH: process.env.PATH, HOME: '/nonexistent' }));
       const key = cache.keyOf(fresh, 'version=2', LS_REFS[0]!)!;
       cache.remember(key, fresh, 'version=2', LS_REFS[0]!, Buffer.from('answer'));
       assert.equal(cache.get(key), undefined, 'refs written just now');

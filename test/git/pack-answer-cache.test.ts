@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
-import { RACY_MS } from '../../src/git/git-setting.js';
+import { createGitSetting, RACY_MS } from '../../src/git/git-setting.js';
 import { createPackAnswerCache, PACK_ANSWER_MAX_AGE_MS, type PackAnswerCache } from '../../src/git/pack-answer-cache.js';
 import { makeTempDir, startTlsTestServer, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
@@ -203,7 +203,7 @@ describe('the pack answer cache', () => {
   const now = () => Date.now() + clockAhead;
   const caches: PackAnswerCache[] = [];
   const open = (maxBytes: number, root = path.join(sandbox, 'cache')) => {
-    const cache = createPackAnswerCache({ root, maxBytes, env, now });
+    const cache = createPackAnswerCache({ root, maxBytes, setting: createGitSetting(env), now });
     caches.push(cache);
     return cache;
   };

@@ -2,9 +2,9 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Services } from '../../domain/services.js';
-import { gitEnv } from '../../git/git-command.js';
 import { createPackAnswerCache } from '../../git/pack-answer-cache.js';
 import { createSpareUploadPacks } from '../../git/spare-upload-packs.js';
+import { gitSetting } from './answer-caches.js';
 import type { PackAnswers } from './cached-answer.js';
 import { startHookChannel } from './hook-channel.js';
 import { registerInfoRefsRoute } from './info-refs-route.js';
@@ -49,6 +49,6 @@ export async function gitRoutes(app: FastifyInstance, options: { services: Servi
 }
 
 function createPackAnswers(config: Config): PackAnswers {
-  const cache = createPackAnswerCache({ root: path.join(config.dataDir, 'cache', 'upload-pack'), maxBytes: config.packCacheBytes, env: gitEnv() });
+  const cache = createPackAnswerCache({ root: path.join(config.dataDir, 'cache', 'upload-pack'), maxBytes: config.packCacheBytes, setting: gitSetting });
   return { cache, spares: createSpareUploadPacks(cache) };
 }
