@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
-import { createToken, createUser, startTestServer } from '../helpers/server.js';
+import { createPacketReader } from '../../src/git/pkt-line.js';
+import { createToken, createUser, startTestServer, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
 import { ageRefFiles, type GitClient, withAliceOnServer } from './git-client.js';
 import { processesUsing, waitFor } from './git-processes.js';
@@ -12,7 +13,7 @@ import { postUploadPack, v2Fetch } from './upload-pack-client.js';
 // Spare git upload-packs for repositories whose fetches keep missing the pack answer cache
 // (src/git/spare-upload-packs.ts): what a client gets must be what a fresh git would answer.
 
-let server: Awaited<ReturnType<typeof startTestServer>>;
+let server: TestServer;
 let git: GitClient;
 let token: string;
 const serverDir = (name: string) => server.services.repos.storage.pathOf('alice', name);
@@ -47,21 +48,21 @@ async function spareIn(name: string): Promise<{ pid: number; output: string } | 
   return { pid: spare!.pid, output: fs.readlinkSync(`/proc/${spare!.pid}/fd/1`) };
 }
 
-/** The commits of history `name` as fast-import made them, oldest first. */
-async function commitsOf(name: string) {
-  return (await git.ok(['rev-list', '--reverse', 'main'], { cwd: serverDir(name) })).stdout.trim().split('\n');
+/** The commits of main in repository `dir`, oldest first. */
+async function commitsIn(dir: string) {
+  return (await git.ok(['rev-list', '--reverse', 'main'], { cwd: dir })).stdout.trim().split('\n');
 }
 
-/** The object ids of the pack in a v2 fetch answer, as `git index-pack` reads it. */
+/** The object ids of the pack in a v2 fetch answer (its sideband 1 after `packfile`), as `git index-pack` reads it. */
 async function packedObjects(answer: Buffer): Promise<string[]> {
   const pack: Buffer[] = [];
-  let offset = answer.indexOf('packfile\n') + 'packfile\n'.length;
-  while (offset + 4 <= answer.length) {
-    const length = Number.parseInt(answer.toString('latin1', offset, offset + 4), 16);
-    if (length === 0) break;
-    if (answer[offset + 4] === 1) pack.push(answer.subarray(offset + 5, offset + length));
-    offset += length;
-  }
+  let inPack = false;
+  createPacketReader((packet) => {
+    if (packet.type !== 'data') return !inPack;
+    if (inPack && packet.payload[0] === 1) pack.push(packet.payload.subarray(1));
+    inPack ||= packet.payload.toString('latin1') === 'packfile\n';
+    return true;
+  }).feed(answer);
   const file = path.join(git.home, `answer-${Date.now()}.pack`);
   fs.writeFileSync(file, Buffer.concat(pack));
   await git.ok(['index-pack', file], { cwd: git.home, env: { GIT_DIR: path.join(git.home, 'scratch.git') } });
@@ -75,7 +76,7 @@ async function packedObjects(answer: Buffer): Promise<string[]> {
 describe('spare upload-packs', () => {
   test('a repository fetched with misses gets a spare after its second, which answers the next fetch with what was pushed meanwhile', async () => {
     await repoWithHistory('busy');
-    const commits = await commitsOf('busy');
+    const commits = await commitsIn(serverDir('busy'));
     await fetchTip('busy', commits[0]!);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(processesUsing(serverDir('busy')).length, 0, 'no spare after one miss');
@@ -97,7 +98,7 @@ describe('spare upload-packs', () => {
 
   test('a spare is not used once its repository was renamed away and another took the name, nor after a configuration change', async () => {
     await repoWithHistory('moving');
-    const first = await commitsOf('moving');
+    const first = await commitsIn(serverDir('moving'));
     await fetchTip('moving', first[0]!);
     await fetchTip('moving', first[1]!);
     const spare = await spareIn('moving');
@@ -105,7 +106,7 @@ describe('spare upload-packs', () => {
     const { repo: moving } = await server.services.repos.authorize(SYSTEM, 'alice', 'moving', 'admin');
     await server.services.repos.update(SYSTEM, moving, { name: 'moved' });
     await repoWithHistory('moving', 'other');
-    const other = await commitsOf('moving');
+    const other = await commitsIn(serverDir('moving'));
     const answer = await fetchTip('moving', other[0]!);
     assert.ok((await packedObjects(answer.body)).includes(other.at(-1)!), 'the repository now at the name answers');
     assert.equal(fs.existsSync(spare.output), false, "the spare in the old directory did not answer; its file is gone");
@@ -127,7 +128,7 @@ describe('spare upload-packs', () => {
       await own.services.repos.create(SYSTEM, 'alice', { name: 'alone' });
       await git.ok(['fast-import', '--quiet'], { cwd: dir, input: linearHistory(5) });
       ageRefFiles(dir);
-      const commits = (await git.ok(['rev-list', '--reverse', 'main'], { cwd: dir })).stdout.trim().split('\n');
+      const commits = await commitsIn(dir);
       for (const have of commits.slice(0, 2)) {
         const answer = await postUploadPack(own.url, 'alone', ownToken, v2Fetch([`want ${commits.at(-1)}\n`, `have ${have}\n`, 'done\n']));
         assert.equal(answer.status, 200);
