@@ -43,9 +43,7 @@ const SPARE_IDLE_MS = 60_000;
 const MAX_SPARES = 8;
 const MAX_REMEMBERED_MISSES = 256;
 
-interface Spare {
-  child: SpareUploadPack['child'];
-  blank: BlankFile;
+interface Spare extends Omit<SpareUploadPack, 'abandon'> {
   /** The configuration it started under. */
   setting: string;
   timer: NodeJS.Timeout;
