@@ -8,17 +8,27 @@ const WRITE_BEHIND_MS = 250;
  * quarter second of a million-token load) held the process for ~50 ms in one transaction.
  */
 export const MAX_ENTRIES_PER_WRITE = 100;
+/** After a failed write, the next try waits this long, doubled per failure in a row up to the cap. */
+const RETRY_MS = 1000;
+const MAX_RETRY_MS = 60_000;
+/**
+ * The most keys kept queued while writes fail (a database that stays locked or full). Past it, the
+ * entries of a failed part are dropped, and the report says how many: memory stays bounded under a
+ * flood of failed authentications from many addresses.
+ */
+export const MAX_QUEUED_KEYS = 100_000;
 
 /**
  * Bookkeeping writes that no request waits for (a token's last use, counts of failed
  * authentications) are not worth a write transaction each. They are queued by key, merged while
  * queued, and written together every WRITE_BEHIND_MS, off every request's path. `flush()` writes
- * what is queued at once (shutdown, tests). A failed write is reported and dropped: these records
- * are informative, and the next event queues them again.
+ * what is queued at once (shutdown, tests). A failed write is reported, and its entries go back
+ * into the queue (merged with any queued since) to be tried again after a pause: a database locked
+ * for a while by another process loses no count and no last-use time.
  */
 export function createWriteBehind<Key, Entry>(options: {
   write: (entries: Entry[]) => Promise<void>;
-  /** Combines an entry already queued under a key with a new one (default: the new one wins). */
+  /** Combines an entry already queued under a key with a newer one (default: the newer one wins). */
   merge?: (queued: Entry, next: Entry) => Entry;
   /** Told of a failed write (default: one line on stderr; the entries themselves are not shown). */
   onError?: (error: unknown) => void;
@@ -33,34 +43,64 @@ export function createWriteBehind<Key, Entry>(options: {
   let queued = new Map<Key, Entry>();
   let timer: NodeJS.Timeout | null = null;
   let writing: Promise<void> = Promise.resolve();
+  let failuresInARow = 0;
+
+  function schedule(ms: number) {
+    if (timer) return;
+    timer = setTimeout(flush, ms);
+    timer.unref();
+  }
 
   function flush(): Promise<void> {
     if (timer) clearTimeout(timer);
     timer = null;
     if (queued.size === 0) return writing;
-    const batch = [...queued.values()];
-    if (order) batch.sort(order);
+    const batch = [...queued];
+    if (order) batch.sort(([, a], [, b]) => order(a, b));
     queued = new Map();
     // One batch at a time, batches in the order queued.
-    writing = writing.then(() => writeInParts(batch)).catch(onError);
+    writing = writing.then(() => writeInParts(batch));
     return writing;
   }
 
-  async function writeInParts(batch: Entry[]): Promise<void> {
+  async function writeInParts(batch: [Key, Entry][]): Promise<void> {
     for (let start = 0; start < batch.length; start += MAX_ENTRIES_PER_WRITE) {
       if (start > 0) await setImmediate();
-      await write(batch.slice(start, start + MAX_ENTRIES_PER_WRITE));
+      try {
+        await write(batch.slice(start, start + MAX_ENTRIES_PER_WRITE).map(([, entry]) => entry));
+      } catch (error) {
+        onError(error);
+        requeue(batch.slice(start));
+        return;
+      }
     }
+    failuresInARow = 0;
+  }
+
+  /** Puts entries that were not written back in front of what was queued since. */
+  function requeue(unwritten: [Key, Entry][]) {
+    const newer = queued;
+    queued = new Map();
+    let dropped = 0;
+    for (const [key, entry] of unwritten) {
+      const since = newer.get(key);
+      if (since !== undefined) {
+        queued.set(key, merge(entry, since));
+        newer.delete(key);
+      } else if (newer.size + queued.size < MAX_QUEUED_KEYS) queued.set(key, entry);
+      else dropped++;
+    }
+    for (const [key, entry] of newer) queued.set(key, entry);
+    if (dropped > 0) onError(new Error(`${dropped} queued bookkeeping entries were dropped after failed writes`));
+    failuresInARow++;
+    schedule(Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** (failuresInARow - 1)));
   }
 
   return {
     add(key: Key, entry: Entry): void {
       const before = queued.get(key);
       queued.set(key, before === undefined ? entry : merge(before, entry));
-      if (!timer) {
-        timer = setTimeout(flush, WRITE_BEHIND_MS);
-        timer.unref();
-      }
+      schedule(WRITE_BEHIND_MS);
     },
     flush,
   };
