@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import type { Kysely } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { OpenDatabase } from '../db/open-database.js';
 import type { Database } from '../db/schema.js';
-import { createRepoStore } from '../domain/repos/repo-store.js';
+import { createRepoStore, type Repo } from '../domain/repos/repo-store.js';
 import { runGit } from '../git/git-command.js';
 import { createRepoStorage } from '../git/repo-storage.js';
 import type { Clock } from '../lib/clock.js';
@@ -35,27 +35,80 @@ function prepareEmptyDirectory(dir: string): void {
 
 /**
  * Writes a consistent copy of everything a restore needs, while the server keeps running:
- * 1. the database, as one point-in-time snapshot (SQLite's online backup API; pg_dump);
- * 2. then each repository listed in the database, as a git bundle of all its refs: git writes a
- *    push's objects before it moves a ref, and a bundle holds only what its refs reach, so a push
- *    still in flight (objects in quarantine, refs not moved) is never half-copied;
+ * 1. the database, as one point-in-time snapshot (SQLite's online backup API; pg_dump), and the
+ *    repositories that snapshot holds (see snapshotDatabase);
+ * 2. then each of those repositories as a git bundle of all its refs (see copyRepositories);
  * 3. secret.key (without it every token and session is dead), unless GITGATE_SECRET_KEY is used;
  * 4. manifest.json, last: its presence marks the backup complete.
- * Repositories are copied after the database snapshot, so they may hold newer commits than the
- * database's pushed_at: harmless, whereas the opposite would lose pushes the database recorded.
  */
 export async function createBackup(options: BackupOptions): Promise<Manifest> {
-  const { database, dataDir, targetDir } = options;
-  prepareEmptyDirectory(targetDir);
+  prepareEmptyDirectory(options.targetDir);
+  return copyRepositories(options, await snapshotDatabase(options));
+}
 
-  const databaseFile = database.dialect === 'sqlite' ? 'gitgate.db' : 'database.pgdump';
+/** The database as of one moment, and the repositories it holds at that moment. */
+export interface DatabaseSnapshot {
+  databaseFile: string;
+  repositories: Repo[];
+}
+
+/**
+ * Copies the database and lists its repositories from the copy itself (SQLite), or from the very
+ * snapshot pg_dump reads (PostgreSQL: exported from a transaction that lists them): a repository
+ * created, renamed or deleted while the backup runs is then in the list exactly as it is in the
+ * restored database.
+ */
+export async function snapshotDatabase(options: BackupOptions): Promise<DatabaseSnapshot> {
+  const { database, targetDir } = options;
   if (database.dialect === 'sqlite') {
+    const databaseFile = 'gitgate.db';
     await backupSqlite(database.sqlitePath!, path.join(targetDir, databaseFile));
-  } else {
-    await runPgTool('pg_dump', options.databaseUrl!, ['--format=custom', '--no-owner', '--no-privileges', `--file=${path.join(targetDir, databaseFile)}`]);
+    const copy = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SQLite(path.join(targetDir, databaseFile), { readonly: true }) }) });
+    try {
+      return { databaseFile, repositories: await createRepoStore(copy).listAll() };
+    } finally {
+      await copy.destroy();
+    }
   }
+  const databaseFile = 'database.pgdump';
+  const repositories = await database.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const { rows } = await sql<{ id: string }>`SELECT pg_export_snapshot() AS id`.execute(trx);
+      const dumpArgs = ['--format=custom', '--no-owner', '--no-privileges', `--snapshot=${rows[0]!.id}`, `--file=${path.join(targetDir, databaseFile)}`];
+      await runPgTool('pg_dump', options.databaseUrl!, dumpArgs);
+      return createRepoStore(trx).listAll();
+    });
+  return { databaseFile, repositories };
+}
 
-  const repositories = await backupRepositories(database.db, dataDir, targetDir);
+/**
+ * Bundles each repository of the snapshot, under the name the snapshot gives it, from wherever it
+ * is now (found by id: it may have been renamed since). git writes a push's objects before it
+ * moves a ref, and a bundle holds only what its refs reach, so a push still in flight (objects in
+ * quarantine, refs not moved) is never half-copied. Repositories may hold newer commits than the
+ * database's pushed_at: harmless, whereas the opposite would lose pushes the database recorded.
+ * One deleted since the snapshot is restored empty, as the restored database still lists it.
+ * Then the secret key and the manifest.
+ */
+export async function copyRepositories(options: BackupOptions, snapshot: DatabaseSnapshot): Promise<Manifest> {
+  const { database, dataDir, targetDir } = options;
+  const storage = createRepoStorage(dataDir);
+  const live = createRepoStore(database.db);
+  const repositories: BackedUpRepo[] = [];
+  for (const repo of snapshot.repositories) {
+    const now = await live.findById(repo.id);
+    const source = now ? storage.pathOf(now.owner, now.name) : null;
+    const refs = source && fs.existsSync(source) ? await refNames(source) : [];
+    let bundle: string | null = null;
+    if (refs.length > 0) {
+      bundle = path.posix.join('repositories', repo.owner.toLowerCase(), `${repo.name.toLowerCase()}.bundle`);
+      fs.mkdirSync(path.dirname(path.join(targetDir, bundle)), { recursive: true });
+      await runGit(['bundle', 'create', '--quiet', path.join(targetDir, bundle), '--all'], { cwd: source! });
+    }
+    repositories.push({ owner: repo.owner, name: repo.name, defaultBranch: repo.defaultBranch, bundle, refs: refs.length });
+  }
 
   let secretKey: Manifest['secretKey'] = 'environment';
   if (!options.secretKeyFromEnvironment) {
@@ -70,12 +123,16 @@ export async function createBackup(options: BackupOptions): Promise<Manifest> {
     gitgateVersion: VERSION,
     createdAt: toDbTime(options.clock.now()),
     engine: database.dialect,
-    database: databaseFile,
+    database: snapshot.databaseFile,
     secretKey,
     repositories,
   };
   writeManifest(targetDir, manifest);
   return manifest;
+}
+
+async function refNames(repoDir: string): Promise<string[]> {
+  return (await runGit(['for-each-ref', '--format=%(refname)'], { cwd: repoDir })).toString('utf8').split('\n').filter(Boolean);
 }
 
 /** SQLite's online backup API: a consistent copy even while other connections write (WAL included). */
@@ -94,22 +151,4 @@ async function backupSqlite(source: string, target: string): Promise<void> {
   } finally {
     copy.close();
   }
-}
-
-async function backupRepositories(db: Kysely<Database>, dataDir: string, targetDir: string): Promise<BackedUpRepo[]> {
-  const storage = createRepoStorage(dataDir);
-  const out: BackedUpRepo[] = [];
-  for (const row of await createRepoStore(db).listAll()) {
-    const source = storage.pathOf(row.owner, row.name);
-    if (!fs.existsSync(source)) continue; // deleted since the database snapshot
-    const refs = (await runGit(['for-each-ref', '--format=%(refname)'], { cwd: source })).toString('utf8').split('\n').filter(Boolean);
-    let bundle: string | null = null;
-    if (refs.length > 0) {
-      bundle = path.posix.join('repositories', row.owner.toLowerCase(), `${row.name.toLowerCase()}.bundle`);
-      fs.mkdirSync(path.dirname(path.join(targetDir, bundle)), { recursive: true });
-      await runGit(['bundle', 'create', '--quiet', path.join(targetDir, bundle), '--all'], { cwd: source });
-    }
-    out.push({ owner: row.owner, name: row.name, defaultBranch: row.defaultBranch, bundle, refs: refs.length });
-  }
-  return out;
 }

@@ -2,31 +2,40 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
+import { copyRepositories, snapshotDatabase } from '../../src/backup/create-backup.js';
+import { openDatabase } from '../../src/db/open-database.js';
+import { systemClock } from '../../src/lib/clock.js';
 import { makeTempDir } from '../db/engines.js';
 import { runGitgate } from '../helpers/cli.js';
 import { createThrowawayDatabase, postgresSkipReason, requirePostgresUrl, type ThrowawayDatabase } from '../helpers/postgres.js';
 import { basic, git, infoRefs, type Instance, startInstance } from './instances.js';
 
+/** Temporary directories and throwaway PostgreSQL databases, removed after the test. */
+function fixtures(t: TestContext, engine: 'sqlite' | 'postgres') {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  t.after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+  const temp = (prefix: string) => {
+    const dir = makeTempDir(prefix);
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  };
+  const database = async (): Promise<ThrowawayDatabase | null> => {
+    if (engine === 'sqlite') return null;
+    requirePostgresUrl();
+    const db = await createThrowawayDatabase();
+    cleanups.push(() => db.drop());
+    return db;
+  };
+  return { cleanups, temp, database };
+}
+
 for (const engine of ['sqlite', 'postgres'] as const) {
   const skip = engine === 'postgres' ? postgresSkipReason() : null;
   test(`backs up a running server under pushes and restores it into a fresh one where the same token clones [${engine}]`, { skip: skip ?? false }, async (t) => {
-    const cleanups: (() => Promise<void> | void)[] = [];
-    t.after(async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup();
-    });
-    const temp = (prefix: string) => {
-      const dir = makeTempDir(prefix);
-      cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-      return dir;
-    };
-    const database = async (): Promise<ThrowawayDatabase | null> => {
-      if (engine === 'sqlite') return null;
-      requirePostgresUrl();
-      const db = await createThrowawayDatabase();
-      cleanups.push(() => db.drop());
-      return db;
-    };
+    const { cleanups, temp, database } = fixtures(t, engine);
     const start = async (dataDir: string, env: Record<string, string>) => {
       const instance = await startInstance(dataDir, env);
       cleanups.push(() => instance.stop());
@@ -101,5 +110,67 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     // Whatever instant the backup caught, it is a commit the original history contains.
     await git(['merge-base', '--is-ancestor', restoredHead, 'main'], work);
     await git(['fsck', '--strict', '--no-progress'], path.join(freshDir, 'repositories', 'mona', 'app.git'));
+  });
+
+  test(`a repository renamed, deleted or created while a backup runs is restored as the database snapshot has it [${engine}]`, { skip: skip ?? false }, async (t) => {
+    const { cleanups, temp, database } = fixtures(t, engine);
+    const keyEnv: Record<string, string> = engine === 'postgres' ? { GITGATE_SECRET_KEY: randomBytes(32).toString('hex') } : {};
+    const source = await database();
+    const sourceEnv = { ...keyEnv, ...(source ? { GITGATE_DATABASE_URL: source.url } : {}) };
+    const dataDir = temp('gitgate-backup-race-src-');
+    const cli = async (args: string[], env: Record<string, string>, stdin?: string) => {
+      const result = await runGitgate([...args, '--data', dataDir], { env, stdin });
+      assert.equal(result.code, 0, `gitgate ${args.join(' ')}: ${result.stderr}`);
+      return result.stdout.trim();
+    };
+    await cli(['user', 'create', 'mona', '--email', 'm@example.com', '--password-stdin'], sourceEnv, 'correct horse battery staple\n');
+    const token = await cli(['token', 'create', '--user', 'mona', '--note', 'ci', '--scopes', 'repo'], sourceEnv);
+    const work = temp('gitgate-backup-race-work-');
+    await git(['init', '--quiet', '--initial-branch=main', work]);
+    await git(['commit', '--quiet', '--allow-empty', '-m', 'kept'], work);
+    const commit = (await git(['rev-parse', 'HEAD'], work)).stdout.trim();
+    for (const name of ['moved', 'gone']) {
+      await cli(['repo', 'create', `mona/${name}`], sourceEnv);
+      await git(['push', '--quiet', path.join(dataDir, 'repositories', 'mona', `${name}.git`), 'main'], work);
+    }
+
+    const backupDir = path.join(temp('gitgate-backup-race-out-'), 'backup');
+    fs.mkdirSync(backupDir);
+    const open = await openDatabase({ dataDir, databaseUrl: source?.url ?? null });
+    try {
+      const options = {
+        database: open,
+        dataDir,
+        databaseUrl: source?.url ?? null,
+        secretKeyFromEnvironment: engine === 'postgres',
+        targetDir: backupDir,
+        clock: systemClock,
+      };
+      const snapshot = await snapshotDatabase(options);
+      // Between the database's snapshot and the repositories' copy:
+      await cli(['repo', 'rename', 'mona/moved', 'renamed'], sourceEnv);
+      await cli(['repo', 'delete', 'mona/gone'], sourceEnv);
+      await cli(['repo', 'create', 'mona/new'], sourceEnv);
+      await copyRepositories(options, snapshot);
+    } finally {
+      await open.close();
+    }
+
+    const target = await database();
+    const targetEnv = { ...keyEnv, ...(target ? { GITGATE_DATABASE_URL: target.url } : {}) };
+    const freshDir = temp('gitgate-backup-race-dst-');
+    const restored = await runGitgate(['restore', backupDir, '--data', freshDir], { env: targetEnv });
+    assert.equal(restored.code, 0, restored.stderr);
+    const copy = await startInstance(freshDir, targetEnv);
+    cleanups.push(() => copy.stop());
+    const auth = basic('x-access-token', token);
+    const clone = path.join(temp('gitgate-backup-race-clone-'), 'moved');
+    await git(['clone', '--quiet', `${copy.url.replace('://', `://x-access-token:${token}@`)}/mona/moved.git`, clone]);
+    assert.equal((await git(['rev-parse', 'HEAD'], clone)).stdout.trim(), commit, 'renamed after the snapshot: restored under the name the snapshot has, with its commits');
+    const gone = await infoRefs(copy.url, 'mona/gone', auth);
+    assert.equal(gone.status, 200, 'deleted after the snapshot: the restored database lists it, so it is there (empty)');
+    assert.doesNotMatch(await gone.text(), /refs\/heads\/main/);
+    assert.equal((await infoRefs(copy.url, 'mona/renamed', auth)).status, 404, 'the name it took after the snapshot is not in the restored database');
+    assert.equal((await infoRefs(copy.url, 'mona/new', auth)).status, 404, 'created after the snapshot: not in the backup');
   });
 }
