@@ -16,7 +16,7 @@ const MAX_RETRY_MS = 60_000;
  * entries of a failed part are dropped, and the report says how many: memory stays bounded under a
  * flood of failed authentications from many addresses.
  */
-export const MAX_QUEUED_KEYS = 100_000;
+const MAX_QUEUED_KEYS = 100_000;
 
 /**
  * Bookkeeping writes that no request waits for (a token's last use, counts of failed
@@ -58,8 +58,9 @@ export function createWriteBehind<Key, Entry>(options: {
     const batch = [...queued];
     if (order) batch.sort(([, a], [, b]) => order(a, b));
     queued = new Map();
-    // One batch at a time, batches in the order queued.
-    writing = writing.then(() => writeInParts(batch));
+    // One batch at a time, batches in the order queued. writeInParts reports its own failures; the
+    // catch keeps an unexpected throw (a merge, say) from leaving the chain rejected for good.
+    writing = writing.then(() => writeInParts(batch)).catch(onError);
     return writing;
   }
 
@@ -93,6 +94,9 @@ export function createWriteBehind<Key, Entry>(options: {
     for (const [key, entry] of newer) queued.set(key, entry);
     if (dropped > 0) onError(new Error(`${dropped} queued bookkeeping entries were dropped after failed writes`));
     failuresInARow++;
+    // The pause wins over a write that new entries scheduled meanwhile.
+    if (timer) clearTimeout(timer);
+    timer = null;
     schedule(Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** (failuresInARow - 1)));
   }
 
