@@ -99,13 +99,13 @@ export async function copyRepositories(options: BackupOptions, snapshot: Databas
   const repositories: BackedUpRepo[] = [];
   for (const repo of snapshot.repositories) {
     const now = await live.findById(repo.id);
-    const source = now ? storage.pathOf(now.owner, now.name) : null;
+    const source = now && storage.pathOf(now.owner, now.name);
     const refs = source && fs.existsSync(source) ? await refNames(source) : [];
     let bundle: string | null = null;
-    if (refs.length > 0) {
+    if (source && refs.length > 0) {
       bundle = path.posix.join('repositories', repo.owner.toLowerCase(), `${repo.name.toLowerCase()}.bundle`);
       fs.mkdirSync(path.dirname(path.join(targetDir, bundle)), { recursive: true });
-      await runGit(['bundle', 'create', '--quiet', path.join(targetDir, bundle), '--all'], { cwd: source! });
+      await runGit(['bundle', 'create', '--quiet', path.join(targetDir, bundle), '--all'], { cwd: source });
     }
     repositories.push({ owner: repo.owner, name: repo.name, defaultBranch: repo.defaultBranch, bundle, refs: refs.length });
   }
