@@ -22,7 +22,9 @@ test('the watcher reports the pack index-pack completes in the quarantine the ho
   // 80 commits of 3 objects each: more than receive.unpackLimit (100), so index-pack keeps a pack.
   await git.ok(['fast-import', '--quiet'], { cwd: source, input: linearHistory(80) });
   fs.mkdirSync(hooks);
-  fs.writeFileSync(path.join(hooks, 'pre-receive'), `#!/bin/sh\nprintf '%s' "$GIT_QUARANTINE_PATH" > '${seenByHook}'\n`, { mode: 0o755 });
+  // The pack folder is looked at every few milliseconds: the hook holds the complete pack in place
+  // for longer than that (a real push's connectivity walk takes tens of milliseconds).
+  fs.writeFileSync(path.join(hooks, 'pre-receive'), `#!/bin/sh\nprintf '%s' "$GIT_QUARANTINE_PATH" > '${seenByHook}'\nsleep 0.2\n`, { mode: 0o755 });
 
   const found: QuarantinePack[] = [];
   const watcher = watchQuarantinePacks(target, (pack) => found.push(pack));
