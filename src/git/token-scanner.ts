@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { runGit, spawnGit } from './git-command.js';
 
@@ -36,6 +38,11 @@ const TOKEN_PREFIX = Buffer.from('ggp_');
  * the wait (1,000 commits: ~30 ms of git's CPU either way, ~15 ms of wall time in two halves).
  */
 const PARALLEL_READ_BYTES = 2 * 1024 * 1024;
+/**
+ * A quarantine whose packs hold more than this gets two readers started beside the listing: its
+ * blobs are most likely past PARALLEL_READ_BYTES (they are stored compressed, mostly as deltas).
+ */
+const PARALLEL_PACK_BYTES = 512 * 1024;
 
 /** Niceness of the walk that finds paths (0 is the normal priority, 19 the lowest). */
 const WALK_NICENESS = 10;
@@ -72,8 +79,17 @@ export async function scanQuarantine(options: { repoDir: string; quarantineEnv: 
     extraEnv: quarantineOnly,
     stdio: ['ignore', 'pipe', 'ignore'],
   });
+  // The readers start while git lists the objects, and wait for their blobs on stdin: starting a
+  // process from Node takes milliseconds, which the listing then hides.
+  const packBytes = packBytesIn(options.quarantineEnv.GIT_OBJECT_DIRECTORY);
+  const readers: Reader[] = [];
+  if (packBytes > 0) readers.push(startReader(options.repoDir, options.quarantineEnv));
+  if (packBytes > PARALLEL_PACK_BYTES && os.availableParallelism() > 1) readers.push(startReader(options.repoDir, options.quarantineEnv));
   const commits: string[] = [];
-  const objects = await readObjectList(check, commits);
+  const objects = await readObjectList(check, commits).catch((error: unknown) => {
+    for (const reader of readers) void reader.read([], new Map());
+    throw error;
+  });
   const readable: ObjectEntry[] = [];
   const tooLarge: ObjectEntry[] = [];
   for (const object of objects) (object.size <= options.maxBlobBytes ? readable : tooLarge).push(object);
@@ -82,7 +98,7 @@ export async function scanQuarantine(options: { repoDir: string; quarantineEnv: 
   const walkNewHistory = () => (walk ??= pathsOf(options.repoDir, commits, options.quarantineEnv, new Set(objects.map((o) => o.sha))));
   // The readers start first; the walk for the skipped blobs' paths runs beside them at a lower
   // priority (only a log line waits for it, and the verdict when a candidate needs its path).
-  const scanning = scanBlobs(options.repoDir, options.quarantineEnv, readable);
+  const scanning = scanBlobs(options.repoDir, options.quarantineEnv, readable, readers);
   const skipped: Promise<SkippedBlob[]> =
     tooLarge.length === 0
       ? Promise.resolve([])
@@ -142,19 +158,33 @@ async function readObjectList(child: ChildProcess, commits?: string[]): Promise<
 /**
  * Reads the blobs through `git cat-file --batch --buffer` (one, or two at once for a large push on
  * a machine with two cores or more), holding at most one blob of at most the size limit per reader
- * in memory.
+ * in memory. `started`: readers started beforehand; one not needed is ended without blobs.
  */
-async function scanBlobs(repoDir: string, env: Env, blobs: ObjectEntry[]): Promise<TokenCandidate[]> {
-  if (blobs.length === 0) return [];
+async function scanBlobs(repoDir: string, env: Env, blobs: ObjectEntry[], started: Reader[] = []): Promise<TokenCandidate[]> {
   let bytes = 0;
   for (const blob of blobs) bytes += blob.size;
-  const parts = bytes > PARALLEL_READ_BYTES && blobs.length > 1 && os.availableParallelism() > 1 ? 2 : 1;
+  const parts = blobs.length === 0 ? 0 : bytes > PARALLEL_READ_BYTES && blobs.length > 1 && os.availableParallelism() > 1 ? 2 : 1;
   // Contiguous halves of the listing (pack order): a delta and its base mostly stay in one reader.
-  const cut = parts === 1 ? blobs.length : halfByBytes(blobs, bytes);
-  const slices = parts === 1 ? [blobs] : [blobs.slice(0, cut), blobs.slice(cut)];
+  const cut = parts === 2 ? halfByBytes(blobs, bytes) : blobs.length;
+  const slices = parts === 0 ? [] : parts === 1 ? [blobs] : [blobs.slice(0, cut), blobs.slice(cut)];
+  const readers = [...started];
+  while (readers.length < slices.length) readers.push(startReader(repoDir, env));
   const paths = new Map(blobs.map((b) => [b.sha, b.path]));
-  const results = await Promise.all(slices.map((slice) => readBlobs(repoDir, env, slice, paths)));
+  const results = await Promise.all(readers.map((reader, i) => reader.read(slices[i] ?? [], paths)));
   return results.flat();
+}
+
+/** The bytes of the packs in an object directory (0 when it holds none, or is not given). */
+function packBytesIn(objectDirectory: string | undefined): number {
+  if (!objectDirectory) return 0;
+  const dir = path.join(objectDirectory, 'pack');
+  let bytes = 0;
+  try {
+    for (const name of fs.readdirSync(dir)) if (name.endsWith('.pack')) bytes += fs.statSync(path.join(dir, name)).size;
+  } catch {
+    // No pack folder (loose objects only) or gone: no pack.
+  }
+  return bytes;
 }
 
 function halfByBytes(blobs: ObjectEntry[], total: number): number {
@@ -166,11 +196,22 @@ function halfByBytes(blobs: ObjectEntry[], total: number): number {
   return blobs.length - 1;
 }
 
+/** A `cat-file --batch` waiting for the blobs to read. */
+interface Reader {
+  read(blobs: ObjectEntry[], paths: Map<string, string>): Promise<TokenCandidate[]>;
+}
+
 /** One `cat-file --batch`: answers "<sha> <type> <size>\n<content>\n" per object, in the order asked. */
-async function readBlobs(repoDir: string, env: Env, blobs: ObjectEntry[], paths: Map<string, string>): Promise<TokenCandidate[]> {
+function startReader(repoDir: string, env: Env): Reader {
   // --buffer: git writes its output in large blocks instead of flushing after every object.
   const catFile = spawnGit(['cat-file', '--batch', '--buffer'], { cwd: repoDir, extraEnv: env, stdio: ['pipe', 'pipe', 'ignore'] });
   const exited = exitOf(catFile, 'cat-file --batch');
+  exited.catch(() => {}); // awaited by read()
+  catFile.stdin!.on('error', () => {}); // an early exit of git is reported by exitOf
+  return { read: (blobs, paths) => readBlobs(catFile, exited, blobs, paths) };
+}
+
+async function readBlobs(catFile: ChildProcess, exited: Promise<void>, blobs: ObjectEntry[], paths: Map<string, string>): Promise<TokenCandidate[]> {
   const found: TokenCandidate[] = [];
   let header = '';
   let sha = '';
@@ -209,8 +250,7 @@ async function readBlobs(repoDir: string, env: Env, blobs: ObjectEntry[], paths:
       }
     }
   });
-  catFile.stdin!.on('error', () => {}); // an early exit of git is reported by exitOf
-  catFile.stdin!.end(`${blobs.map((b) => b.sha).join('\n')}\n`);
+  catFile.stdin!.end(blobs.length === 0 ? '' : `${blobs.map((b) => b.sha).join('\n')}\n`);
   await exited;
   return found;
 }

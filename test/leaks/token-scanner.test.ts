@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { scanQuarantine } from '../../src/git/token-scanner.js';
 import { createGitClient } from '../git/git-client.js';
+import { processesUsing } from '../git/git-processes.js';
 import { tempDirs } from '../helpers/server.js';
 
 const git = createGitClient();
@@ -73,6 +75,26 @@ test('the push scanner finds every token-shaped string in the new blobs with its
     skipped.map((b) => b.path),
     ['big/huge.bin'],
   );
+});
+
+test('a large pack of few blob bytes is read by one reader, and the reader started for it beforehand is not left running', async () => {
+  const { repoDir, quarantineEnv } = await repositoryWithQuarantine();
+  // Incompressible bytes: the quarantine's pack is past the size at which two readers are started
+  // beside the listing, while its blobs are well below the size that two readers share.
+  const noise = randomBytes(700_000).toString('base64').replace(/ggp_/g, 'xxxx');
+  const stream = `commit refs/heads/pushed\ncommitter T <t@example.com> 1700000100 +0000\n${data('noise')}from refs/heads/main\nM 644 inline noise.txt\n${data(`${noise}\nTOKEN=${shaped(7)}\n`)}\n`;
+  // As index-pack keeps a push of more than receive.unpackLimit objects: a pack, however few objects.
+  await git.ok(['-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet'], { cwd: repoDir, input: stream, env: { GIT_OBJECT_DIRECTORY: quarantineEnv.GIT_OBJECT_DIRECTORY, GIT_ALTERNATE_OBJECT_DIRECTORIES: quarantineEnv.GIT_ALTERNATE_OBJECT_DIRECTORIES } });
+  await git.ok(['update-ref', '-d', 'refs/heads/pushed'], { cwd: repoDir });
+  const packs = fs.readdirSync(path.join(quarantineEnv.GIT_OBJECT_DIRECTORY, 'pack')).filter((name) => name.endsWith('.pack'));
+  assert.ok(fs.statSync(path.join(quarantineEnv.GIT_OBJECT_DIRECTORY, 'pack', packs[0]!)).size > 512 * 1024, 'the pack is past 512 KB');
+
+  const scan = await scanQuarantine({ repoDir, quarantineEnv, maxBlobBytes: 10 * 1024 * 1024 });
+  assert.deepEqual(
+    scan.candidates.map((c) => [c.token, c.path, c.line]),
+    [[shaped(7), 'noise.txt', noise.split('\n').length + 1]],
+  );
+  assert.deepEqual(processesUsing(repoDir), [], 'no git left running in the repository');
 });
 
 test('the push scanner finds nothing in a quarantine without blobs', async () => {
