@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { refTips } from './answer-key.js';
 import { runGit, spawnGit } from './git-command.js';
 
 /** A string in the token format found in a blob. Whether it is live is for the domain to decide. */
@@ -57,11 +58,11 @@ export interface QuarantineScan {
   /** Token-shaped strings in the pushed blobs (not in those the repository already had), with paths. */
   candidates: TokenCandidate[];
   /**
-   * Pushed blobs over the size limit (not read), with their paths. Settles later than the scan:
-   * finding a path takes a walk of the new history, which no verdict waits for (it may end after
-   * the push). Never rejects.
+   * Pushed blobs over the size limit (not read), with their paths. Finding a path takes a walk of
+   * the new history, which no verdict waits for: unless the candidates needed it already, it starts
+   * once `after` settles (pass the push's end, so that it takes no CPU from the push). Never rejects.
    */
-  skipped: Promise<SkippedBlob[]>;
+  skipped(after: Promise<unknown>): Promise<SkippedBlob[]>;
 }
 
 /**
@@ -94,28 +95,37 @@ export async function scanQuarantine(options: { repoDir: string; quarantineEnv: 
   const tooLarge: ObjectEntry[] = [];
   for (const object of objects) (object.size <= options.maxBlobBytes ? readable : tooLarge).push(object);
 
-  let walk: Walk | null = null;
-  const walkNewHistory = () => (walk ??= pathsOf(options.repoDir, commits, options.quarantineEnv, new Set(objects.map((o) => o.sha))));
-  // The readers start first; the walk for the skipped blobs' paths runs beside them at a lower
-  // priority (only a log line waits for it, and the verdict when a candidate needs its path).
-  const scanning = scanBlobs(options.repoDir, options.quarantineEnv, readable, readers);
-  const skipped: Promise<SkippedBlob[]> =
-    tooLarge.length === 0
-      ? Promise.resolve([])
-      : walkNewHistory().paths.then(
-          (known) => tooLarge.map((b) => ({ sha: b.sha, size: b.size, path: known.get(b.sha) ?? '(unknown)' })),
-          () => tooLarge.map((b) => ({ sha: b.sha, size: b.size, path: '(unknown)' })),
-        );
-  const found = await scanning;
-  // The walk reads the refs (`--not --all`) and opens the quarantine when it starts: that must
-  // happen before the verdict lets receive-pack move the objects and update the refs.
-  if (walk) await (walk as Walk).started;
+  // The refs as they are before the push: once it has ended, they say where its new history stops.
+  const tipsBefore = tooLarge.length > 0 ? [...refTips(options.repoDir)] : [];
+  const found = await scanBlobs(options.repoDir, options.quarantineEnv, readable, readers);
 
   // index-pack may have appended existing objects to complete a thin pack: those are not new.
   const fresh: TokenCandidate[] = [];
   for (const candidate of found) if (!(await existsInRepository(options.repoDir, candidate.blob))) fresh.push(candidate);
+  const wanted = new Set(objects.map((o) => o.sha));
+  // A candidate's path is needed for the verdict: then the walk runs now, in the quarantine, and
+  // must start (read the refs, open the quarantine) before the verdict lets git move the objects.
+  const walkNow = fresh.length > 0 ? pathsOf(options.repoDir, commits, ['--not', '--all'], options.quarantineEnv, wanted) : null;
+  if (walkNow) await walkNow.started;
+  const skipped = async (after: Promise<unknown>): Promise<SkippedBlob[]> => {
+    if (tooLarge.length === 0) return [];
+    let known = new Map<string, string>();
+    try {
+      if (walkNow) known = await walkNow.paths;
+      else {
+        await after;
+        // After the push its objects are in the repository (or still in the quarantine, if git
+        // did not move them): the new history is what the commits reach and the old refs did not.
+        const quarantine = { GIT_ALTERNATE_OBJECT_DIRECTORIES: options.quarantineEnv.GIT_OBJECT_DIRECTORY };
+        known = await pathsOf(options.repoDir, commits, tipsBefore.map((tip) => `^${tip}`), quarantine, wanted).paths;
+      }
+    } catch {
+      // No path, then: the blob is reported without one.
+    }
+    return tooLarge.map((b) => ({ sha: b.sha, size: b.size, path: known.get(b.sha) ?? '(unknown)' }));
+  };
   if (fresh.length === 0) return { candidates: [], skipped };
-  const known = await walkNewHistory().paths;
+  const known = await walkNow!.paths;
   return { candidates: fresh.map((c) => ({ ...c, path: known.get(c.blob) ?? '' })), skipped };
 }
 
@@ -279,10 +289,14 @@ interface Walk {
   paths: Promise<Map<string, string>>;
 }
 
-/** The path at which each wanted blob first appears in the trees of `commits` and not of any ref. */
-function pathsOf(repoDir: string, commits: string[], env: Env, wanted: Set<string>): Walk {
-  const revList = spawnGit(['rev-list', '--objects', '--stdin', '--not', '--all'], { cwd: repoDir, extraEnv: env, stdio: ['pipe', 'pipe', 'ignore'] });
-  // It runs beside the blob readers and receive-pack's own connectivity walk, which the verdict
+/**
+ * The path at which each wanted blob first appears in the trees of `commits` and not of what
+ * `exclude` names (`--not --all` as arguments, or `^<tip>` lines given on stdin after the commits).
+ */
+function pathsOf(repoDir: string, commits: string[], exclude: string[], env: Env, wanted: Set<string>): Walk {
+  const asArgs = exclude[0] === '--not';
+  const revList = spawnGit(['rev-list', '--objects', '--stdin', ...(asArgs ? exclude : [])], { cwd: repoDir, extraEnv: env, stdio: ['pipe', 'pipe', 'ignore'] });
+  // It may run beside the blob readers and receive-pack's own connectivity walk, which the verdict
   // waits for: let those have the CPU first.
   if (revList.pid !== undefined) {
     try {
@@ -292,7 +306,8 @@ function pathsOf(repoDir: string, commits: string[], env: Env, wanted: Set<strin
     }
   }
   revList.stdin!.on('error', () => {}); // an early exit of git is reported by exitOf
-  revList.stdin!.end(commits.length > 0 ? `${commits.join('\n')}\n` : '');
+  const input = asArgs ? commits : [...commits, ...exclude];
+  revList.stdin!.end(input.length > 0 ? `${input.join('\n')}\n` : '');
   let markStarted = () => {};
   const started = new Promise<void>((resolve) => {
     markStarted = resolve;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -6,6 +7,9 @@ import { after, test } from 'node:test';
 import { scanQuarantine } from '../../src/git/token-scanner.js';
 import { createGitClient } from '../git/git-client.js';
 import { processesUsing } from '../git/git-processes.js';
+
+/** The git binary itself, found before any test puts a wrapper in front of it. */
+const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
 import { tempDirs } from '../helpers/server.js';
 
 const git = createGitClient();
@@ -60,7 +64,7 @@ test('the push scanner finds every token-shaped string in the new blobs with its
 
   const scan = await scanQuarantine({ repoDir, quarantineEnv, maxBlobBytes: 100_000 });
   const found = scan.candidates;
-  const skipped = await scan.skipped;
+  const skipped = await scan.skipped(Promise.resolve());
 
   const byToken = new Map(found.map((c) => [c.token, c]));
   assert.equal(found.length, 60, 'one candidate per file, none from the blob the repository already had');
@@ -95,6 +99,35 @@ test('a large pack of few blob bytes is read by one reader, and the reader start
     [[shaped(7), 'noise.txt', noise.split('\n').length + 1]],
   );
   assert.deepEqual(processesUsing(repoDir), [], 'no git left running in the repository');
+});
+
+test('a skipped blob with no candidate beside it gets its path from a walk that waits for the push to end', async (t) => {
+  const { repoDir, quarantineEnv } = await repositoryWithQuarantine();
+  const stream = `commit refs/heads/pushed\ncommitter T <t@example.com> 1700000100 +0000\n${data('big')}from refs/heads/main\nM 644 inline assets/big.bin\n${data('x'.repeat(200_000))}\n`;
+  await git.ok(['fast-import', '--quiet'], { cwd: repoDir, input: stream, env: { GIT_OBJECT_DIRECTORY: quarantineEnv.GIT_OBJECT_DIRECTORY, GIT_ALTERNATE_OBJECT_DIRECTORIES: quarantineEnv.GIT_ALTERNATE_OBJECT_DIRECTORIES } });
+  await git.ok(['update-ref', '-d', 'refs/heads/pushed'], { cwd: repoDir });
+
+  // Which git commands the scan runs, and when: a git first on PATH that notes its command.
+  const calls = path.join(tempDir(), 'calls');
+  const wrapper = tempDir();
+  fs.writeFileSync(path.join(wrapper, 'git'), `#!/bin/sh\necho "$1" >> '${calls}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+  const commands = () => (fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8').split('\n').filter(Boolean) : []);
+  const pathBefore = process.env.PATH;
+  t.after(() => {
+    process.env.PATH = pathBefore;
+  });
+  process.env.PATH = `${wrapper}:${pathBefore}`;
+
+  const scan = await scanQuarantine({ repoDir, quarantineEnv, maxBlobBytes: 100_000 });
+  assert.deepEqual(scan.candidates, []);
+  let endPush = () => {};
+  const skipped = scan.skipped(new Promise<void>((resolve) => (endPush = resolve)));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(commands().includes('cat-file'), `the scan ran git: ${commands().join(', ')}`);
+  assert.ok(!commands().includes('rev-list'), 'no walk before the push has ended');
+  endPush();
+  assert.deepEqual((await skipped).map((b) => [b.path, b.size]), [['assets/big.bin', 200_000]]);
+  assert.ok(commands().includes('rev-list'), 'the walk ran once it had');
 });
 
 test('the push scanner finds nothing in a quarantine without blobs', async () => {

@@ -20,6 +20,8 @@ export interface PushCheck {
   quarantineEnv: Record<string, string | undefined>;
   /** A scan of exactly the quarantine's objects, started before the hook asked (`scanQuarantine`). */
   scan?: Promise<QuarantineScan>;
+  /** Settles once the push has ended (its answer is complete): work that no verdict needs waits for it. */
+  ended: Promise<unknown>;
 }
 
 export interface PushVerdict {
@@ -73,9 +75,10 @@ export function createLeakService(deps: LeakServiceDeps) {
       if (tips.length === 0) return { blocked: false, lines: [] };
       const revs = [...tips, '--not', '--all'];
       const scan = await (check.scan ?? quarantineScan(check.repoDir, check.quarantineEnv));
-      // Logged when the walk that finds their paths ends: no verdict waits for it.
+      // Logged once the walk that finds their paths ends, after the push: no verdict waits for it.
       const warnSkipped = skipWarner(check.repo);
-      scan.skipped
+      scan
+        .skipped(check.ended)
         .then((blobs) => {
           for (const blob of blobs) warnSkipped(blob);
         })

@@ -13,6 +13,8 @@ interface PushContext {
   repo: Repo;
   repoDir: string;
   pusher: Caller;
+  /** Settles once the push's answer is complete (or the client has gone): what no verdict needs waits for it. */
+  ended: Promise<unknown>;
 }
 
 const MAX_HOOK_REQUEST = 1024 * 1024;
