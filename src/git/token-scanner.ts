@@ -69,9 +69,9 @@ export interface QuarantineScan {
  * The objects a push adds are exactly those in its quarantine directory: listed with
  * `--batch-all-objects` over that directory alone (no walk of history), then only the blobs are read.
  * Paths come from one walk of the new commits, needed only for blobs too large to read (the warning
- * names them: that walk starts beside the read and may end after it) and for the rare blob that
- * holds a candidate. Nothing here depends on the ref updates, so the scan can start as soon as the
- * quarantine is complete.
+ * names them: that walk waits for the push's end) and for the rare blob that holds a candidate (the
+ * verdict waits for it). Nothing here depends on the ref updates, so the scan can start as soon as
+ * the quarantine is complete.
  */
 export async function scanQuarantine(options: { repoDir: string; quarantineEnv: Env; maxBlobBytes: number }): Promise<QuarantineScan> {
   const quarantineOnly = { ...options.quarantineEnv, GIT_ALTERNATE_OBJECT_DIRECTORIES: '' };
@@ -124,8 +124,8 @@ export async function scanQuarantine(options: { repoDir: string; quarantineEnv: 
     }
     return tooLarge.map((b) => ({ sha: b.sha, size: b.size, path: known.get(b.sha) ?? '(unknown)' }));
   };
-  if (fresh.length === 0) return { candidates: [], skipped };
-  const known = await walkNow!.paths;
+  if (!walkNow) return { candidates: [], skipped };
+  const known = await walkNow.paths;
   return { candidates: fresh.map((c) => ({ ...c, path: known.get(c.blob) ?? '' })), skipped };
 }
 
