@@ -53,7 +53,8 @@ export function watchQuarantinePacks(repoDir: string, onPack: (found: Quarantine
       // Gone already (the push ended) or not there yet: nothing to watch.
     }
   };
-  // Until `found` says so, the folder is gone (the push ended) or the watch is closed.
+  // Looks at a folder until `found` says it holds what it waits for, the folder is gone (the push
+  // ended) or the watch is closed.
   const poll = (dir: string, found: (name: string) => boolean) => {
     const look = () => {
       polls.delete(timer);

@@ -74,8 +74,9 @@ export async function answerReceivePack(request: FastifyRequest, reply: FastifyR
   const stages = bodyStages(request.headers['content-encoding'], meter);
   if (!stages) return answerText(reply, 415, 'Unsupported Content-Encoding: send the body plain or gzip-compressed.');
 
-  const ended = new Promise((resolve) => reply.raw.once('close', resolve));
-  const hook = deps.hooks ? deps.hooks.register({ repo: access.repo, repoDir: access.repoDir, pusher: access.actor, ended }) : null;
+  const hook = deps.hooks
+    ? deps.hooks.register({ repo: access.repo, repoDir: access.repoDir, pusher: access.actor, ended: new Promise((resolve) => reply.raw.once('close', resolve)) })
+    : null;
   const child = spawnGitService({
     service: 'git-receive-pack',
     repoDir: access.repoDir,
