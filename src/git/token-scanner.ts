@@ -88,7 +88,7 @@ export async function scanQuarantine(options: { repoDir: string; quarantineEnv: 
   if (packBytes > PARALLEL_PACK_BYTES && os.availableParallelism() > 1) readers.push(startReader(options.repoDir, options.quarantineEnv));
   const commits: string[] = [];
   const objects = await readObjectList(check, commits).catch((error: unknown) => {
-    for (const reader of readers) void reader.read([], new Map());
+    for (const reader of readers) reader.read([], new Map()).catch(() => {}); // ended: the listing's error is the one reported
     throw error;
   });
   const readable: ObjectEntry[] = [];
@@ -117,7 +117,7 @@ export async function scanQuarantine(options: { repoDir: string; quarantineEnv: 
         // After the push its objects are in the repository (or still in the quarantine, if git
         // did not move them): the new history is what the commits reach and the old refs did not.
         const quarantine = { GIT_ALTERNATE_OBJECT_DIRECTORIES: options.quarantineEnv.GIT_OBJECT_DIRECTORY };
-        known = await pathsOf(options.repoDir, commits, tipsBefore.map((tip) => `^${tip}`), quarantine, wanted).paths;
+        known = await pathsOf(options.repoDir, [...commits, ...tipsBefore.map((tip) => `^${tip}`)], [], quarantine, wanted).paths;
       }
     } catch {
       // No path, then: the blob is reported without one.
@@ -290,12 +290,11 @@ interface Walk {
 }
 
 /**
- * The path at which each wanted blob first appears in the trees of `commits` and not of what
- * `exclude` names (`--not --all` as arguments, or `^<tip>` lines given on stdin after the commits).
+ * The path at which each wanted blob first appears in the trees `revs` (given on stdin: commits, and
+ * `^<tip>` for history to leave out) and `args` (`--not --all`) select.
  */
-function pathsOf(repoDir: string, commits: string[], exclude: string[], env: Env, wanted: Set<string>): Walk {
-  const asArgs = exclude[0] === '--not';
-  const revList = spawnGit(['rev-list', '--objects', '--stdin', ...(asArgs ? exclude : [])], { cwd: repoDir, extraEnv: env, stdio: ['pipe', 'pipe', 'ignore'] });
+function pathsOf(repoDir: string, revs: string[], args: string[], env: Env, wanted: Set<string>): Walk {
+  const revList = spawnGit(['rev-list', '--objects', '--stdin', ...args], { cwd: repoDir, extraEnv: env, stdio: ['pipe', 'pipe', 'ignore'] });
   // It may run beside the blob readers and receive-pack's own connectivity walk, which the verdict
   // waits for: let those have the CPU first.
   if (revList.pid !== undefined) {
@@ -306,8 +305,7 @@ function pathsOf(repoDir: string, commits: string[], exclude: string[], env: Env
     }
   }
   revList.stdin!.on('error', () => {}); // an early exit of git is reported by exitOf
-  const input = asArgs ? commits : [...commits, ...exclude];
-  revList.stdin!.end(input.length > 0 ? `${input.join('\n')}\n` : '');
+  revList.stdin!.end(revs.length > 0 ? `${revs.join('\n')}\n` : '');
   let markStarted = () => {};
   const started = new Promise<void>((resolve) => {
     markStarted = resolve;
