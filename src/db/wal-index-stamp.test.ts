@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import SQLite from 'better-sqlite3';
-import { isWholeHeader, walIndexStamp } from './wal-index-stamp.js';
+import { canMapWalIndex, isWholeHeader, walIndexStamp } from './wal-index-stamp.js';
 
 /**
  * Every better-sqlite3 object this file makes stays referenced until the process exits: on Node 24,
@@ -39,31 +40,69 @@ function withDatabase(use: (file: string, native: SQLite.Database) => () => void
   }
 }
 
-test('the WAL-index stamp stays the same across reads and changes with every commit, from any connection', () => {
-  withDatabase((file, native) => {
-    const walIndex = walIndexStamp(`${file}-shm`, noFallback);
-    const first = walIndex.stamp();
-    const count = native.prepare('SELECT count(*) FROM t');
-    retained.push(count);
-    count.get();
-    assert.equal(walIndex.stamp(), first, 'a read commits nothing');
+/**
+ * The mapped header is what the server reads where the optional addon is built. CI builds it and
+ * sets GITGATE_REQUIRE_MMAP=1: there a missing addon fails the run instead of skipping its tests.
+ */
+const noMapping = canMapWalIndex ? false : 'the optional @riaskov/mmap-io is not built for this Node.js: the server reads its stamp with pread';
+if (noMapping && process.env.GITGATE_REQUIRE_MMAP === '1') throw new Error(`GITGATE_REQUIRE_MMAP=1, but ${noMapping}`);
+const readers = [
+  { reads: 'from a mapping of the file', map: true },
+  { reads: 'with pread', map: false },
+] as const;
 
-    native.exec('INSERT INTO t VALUES (1)');
-    const afterOwnWrite = walIndex.stamp();
-    assert.notEqual(afterOwnWrite, first, "this connection's commit");
+/** A commit made by another process: SQLite's `-shm` is shared memory, written through its own mapping there. */
+function commitFromAnotherProcess(file: string) {
+  const script = `const SQLite = require('better-sqlite3'); const db = new SQLite(process.argv[1]); db.exec('INSERT INTO t VALUES (9)'); db.close();`;
+  execFileSync(process.execPath, ['-e', script, file], { cwd: process.cwd(), stdio: 'inherit' });
+}
 
-    const other = openDatabase(file);
-    try {
-      other.exec('INSERT INTO t VALUES (2)');
-    } finally {
-      other.close();
-    }
-    const afterOtherWrite = walIndex.stamp();
-    assert.notEqual(afterOtherWrite, afterOwnWrite, "another connection's commit");
+for (const { reads, map } of readers) {
+  const name = `the WAL-index stamp, read ${reads}, stays the same across reads and changes with every commit, from any connection or process`;
+  test(name, { skip: map && noMapping }, () => {
+    withDatabase((file, native) => {
+      const walIndex = walIndexStamp(`${file}-shm`, noFallback, { map });
+      assert.equal(walIndex.readsMemory, map);
+      const first = walIndex.stamp();
+      const count = native.prepare('SELECT count(*) FROM t');
+      retained.push(count);
+      count.get();
+      assert.equal(walIndex.stamp(), first, 'a read commits nothing');
 
-    native.exec('BEGIN; INSERT INTO t VALUES (3); ROLLBACK');
-    assert.equal(walIndex.stamp(), afterOtherWrite, 'a rolled-back transaction commits nothing');
-    return () => walIndex.close();
+      native.exec('INSERT INTO t VALUES (1)');
+      const afterOwnWrite = walIndex.stamp();
+      assert.notEqual(afterOwnWrite, first, "this connection's commit");
+
+      const other = openDatabase(file);
+      try {
+        other.exec('INSERT INTO t VALUES (2)');
+      } finally {
+        other.close();
+      }
+      const afterOtherWrite = walIndex.stamp();
+      assert.notEqual(afterOtherWrite, afterOwnWrite, "another connection's commit");
+
+      native.exec('BEGIN; INSERT INTO t VALUES (3); ROLLBACK');
+      assert.equal(walIndex.stamp(), afterOtherWrite, 'a rolled-back transaction commits nothing');
+
+      commitFromAnotherProcess(file);
+      assert.notEqual(walIndex.stamp(), afterOtherWrite, "another process's commit");
+      return () => walIndex.close();
+    });
+  });
+}
+
+test('the mapping is one read-only, shared view of the WAL index, for every connection to it', { skip: noMapping }, () => {
+  withDatabase((file) => {
+    const shm = `${fs.realpathSync(file)}-shm`;
+    const views = () => fs.readFileSync('/proc/self/maps', 'utf8').split('\n').filter((line) => line.endsWith(shm) && / r--s 00000000 /.test(line));
+    const first = walIndexStamp(`${file}-shm`, noFallback);
+    const second = walIndexStamp(`${file}-shm`, noFallback);
+    assert.equal(views().length, 1, "one view of its first page, beside SQLite's own read-write one");
+    return () => {
+      first.close();
+      second.close();
+    };
   });
 });
 
