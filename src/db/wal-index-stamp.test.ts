@@ -44,7 +44,7 @@ function withDatabase(use: (file: string, native: SQLite.Database) => () => void
  * The mapped header is what the server reads where the optional addon is built. CI builds it and
  * sets GITGATE_REQUIRE_MMAP=1: there a missing addon fails the run instead of skipping its tests.
  */
-const noMapping = canMapWalIndex ? false : 'the optional @riaskov/mmap-io is not built for this Node.js: the server reads its stamp with pread';
+const noMapping = canMapWalIndex ? false : 'the optional addon (src/db/wal-index-map.c) is not built: the server reads its stamp with pread';
 if (noMapping && process.env.GITGATE_REQUIRE_MMAP === '1') throw new Error(`GITGATE_REQUIRE_MMAP=1, but ${noMapping}`);
 const readers = [
   { reads: 'from a mapping of the file', map: true },

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import type { ChangeStamp } from './read-cache.js';
 
 /**
@@ -88,37 +87,24 @@ function closeShared(shmFile: string): void {
   fs.closeSync(known.fd);
 }
 
-/** The optional addon's `map(size, protection, flags, fd, offset)`: a Buffer over mmap(2)'d memory. */
-type MapFunction = (size: number, protection: number, flags: number, fd: number, offset: number) => Buffer;
-const PROT_READ = 1;
-const MAP_SHARED = 1;
 const PAGE_BYTES = 4096;
 
 /**
- * The `map` of the optional dependency `@riaskov/mmap-io`, loaded from the compiled addon itself:
- * the package's entry point first loads its installer's finder (~14 MB of memory) only to locate
- * that file. node-gyp leaves it in build/Release; a prebuilt download, in node-pre-gyp's folder for
- * this Node ABI. Null when it is not installed or not built for this Node.js: then `pread`.
+ * `mapSharedReadOnly(fd, length)` from this project's own addon (wal-index-map.c), built by `npm ci`
+ * (node-gyp) where a C compiler is at hand; null where it was not built: then `pread`. The package
+ * root is two folders up both from the sources (src/db) and from the bundle (dist/bundle).
  */
-const nativeMap: MapFunction | null = (() => {
-  const require = createRequire(import.meta.url);
-  let root: string;
+const mapSharedReadOnly = (() => {
   try {
-    root = path.dirname(require.resolve('@riaskov/mmap-io/package.json'));
+    const addon = createRequire(import.meta.url)('../../build/Release/wal_index_map.node') as { mapSharedReadOnly: (fd: number, length: number) => Buffer };
+    return addon.mapSharedReadOnly;
   } catch {
     return null;
   }
-  const binding = `node-v${process.versions.modules}-${process.platform}-${process.arch}`;
-  for (const file of [path.join(root, 'build', 'Release', 'mmap_io.node'), path.join(root, 'build', 'binding', 'Release', binding, 'mmap_io.node')]) {
-    try {
-      return (require(file) as { map: MapFunction }).map;
-    } catch {}
-  }
-  return null;
 })();
 
-/** Whether stamps can be read from memory here (see nativeMap). */
-export const canMapWalIndex = nativeMap !== null;
+/** Whether stamps can be read from memory here (see mapSharedReadOnly). */
+export const canMapWalIndex = mapSharedReadOnly !== null;
 
 /**
  * The WAL index's first page, mapped as SQLite maps it (shared), or null. Mapping is safe while a
@@ -128,11 +114,11 @@ export const canMapWalIndex = nativeMap !== null;
  * end would kill the process).
  */
 function mapShared(fd: number): Buffer | null {
-  if (!nativeMap || fs.fstatSync(fd).size < PAGE_BYTES) return null;
+  if (!mapSharedReadOnly || fs.fstatSync(fd).size < PAGE_BYTES) return null;
   try {
-    return nativeMap(PAGE_BYTES, PROT_READ, MAP_SHARED, fd, 0);
+    return mapSharedReadOnly(fd, PAGE_BYTES);
   } catch {
-    return null;
+    return null; // a file that cannot be mapped is read instead
   }
 }
 
