@@ -9,6 +9,7 @@ import { graphqlRoutes } from './api/graphql/graphql-routes.js';
 import { gitRoutes } from './git/git-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { answerPlainHttpOnTls } from './plain-http-on-tls.js';
+import { decorateRequestAuth } from './request-auth.js';
 import { webRoutes } from './web/web-routes.js';
 
 export interface AppOptions {
@@ -77,6 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.code(500).type('text/plain; charset=utf-8').send('Internal server error\n');
   });
 
+  decorateRequestAuth(app);
   await app.register(healthRoutes, { services });
   await app.register(apiRoutes, { prefix: '/api', services, config });
   await app.register(graphqlRoutes, { prefix: '/api', services, config });

@@ -1,36 +1,45 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { StampReading } from '../db/read-cache.js';
 import type { AuthResult } from '../domain/auth/authenticate.js';
 import { parseAuthorization } from '../domain/auth/credentials.js';
 import type { Services } from '../domain/services.js';
 
-const results = new WeakMap<FastifyRequest, AuthResult>();
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The Authorization header's outcome, once authenticated (see authenticateHeader). */
+    authResult: AuthResult | null;
+    /** The request's one reading of the database's change stamp (see stampReadingOf). */
+    stampReading: StampReading | null;
+  }
+}
 
 /**
- * Authenticates a request's Authorization header once (the result is kept per request, in a typed
- * WeakMap as the actor is). Tokens are read from the header only: never from a query string or a
- * cookie.
+ * Declares the fields above on every request, once, at the app's root. Request fields rather than
+ * WeakMaps keyed by request: a field is a slot in the request's fixed shape, where each WeakMap entry
+ * cost an allocation and work for the garbage collector on every authenticated request.
+ */
+export function decorateRequestAuth(app: FastifyInstance): void {
+  app.decorateRequest('authResult', null);
+  app.decorateRequest('stampReading', null);
+}
+
+/**
+ * Authenticates a request's Authorization header once (the result is kept on the request). Tokens
+ * are read from the header only: never from a query string or a cookie.
  */
 export async function authenticateHeader(request: FastifyRequest, services: Services): Promise<AuthResult> {
-  const cached = results.get(request);
-  if (cached) return cached;
+  if (request.authResult) return request.authResult;
   const result = await services.authenticator.authenticate(parseAuthorization(request.headers.authorization), {
     ip: request.ip,
     userAgent: request.headers['user-agent'] ?? null,
     reading: stampReadingOf(request),
   });
-  results.set(request, result);
+  request.authResult = result;
   return result;
 }
 
-const readings = new WeakMap<FastifyRequest, StampReading>();
-
 /** The request's one reading of the database's change stamp, for every cached lookup it makes (see StampReading). */
 export function stampReadingOf(request: FastifyRequest): StampReading {
-  let reading = readings.get(request);
-  if (!reading) {
-    reading = {};
-    readings.set(request, reading);
-  }
-  return reading;
+  request.stampReading ??= {};
+  return request.stampReading;
 }

@@ -40,6 +40,11 @@ test('a token is expired from its expiry instant on, and when older than the cur
   const forever = { ...token, expires_at: null };
   assert.equal(isTokenExpired(forever, new Date(now.getTime() + 400 * DAY), null), false);
   assert.equal(isTokenExpired(forever, new Date(now.getTime() + 31 * DAY), 30), true);
+  assert.equal(isTokenExpired(forever, new Date(now.getTime() + 30 * DAY), 30), false, 'exactly as old as the cap: still usable');
+  assert.equal(isTokenExpired(forever, new Date(now.getTime() + 30 * DAY + 1), 30), true, 'a millisecond older: not');
+  const regenerated = { ...forever, regenerated_at: new Date(now.getTime() + 10 * DAY).toISOString() };
+  assert.equal(isTokenExpired(regenerated, new Date(now.getTime() + 31 * DAY), 30), false, 'the cap counts from the regeneration');
+  assert.equal(isTokenExpired(token, new Date(now.getTime() + DAY), 400), true, 'the expiry comes first');
 });
 
 test('unknown expiration words are refused', () => {

@@ -47,16 +47,22 @@ export function resolveExpiration(choice: ExpirationChoice, now: Date, maxLifeti
   return expires;
 }
 
+type TokenTimes = { expires_at: string | null; created_at: string; regenerated_at: string | null };
+
 /** An expired token, or one older than the site's current maximum lifetime, is not usable. */
-export function isTokenExpired(
-  token: { expires_at: string | null; created_at: string; regenerated_at: string | null },
-  now: Date,
-  maxLifetimeDays: number | null,
-): boolean {
-  if (token.expires_at !== null && token.expires_at <= now.toISOString()) return true;
-  if (maxLifetimeDays !== null) {
-    const issued = new Date(token.regenerated_at ?? token.created_at).getTime();
-    if (now.getTime() - issued > maxLifetimeDays * DAY) return true;
-  }
-  return false;
+export function isTokenExpired(token: TokenTimes, now: Date, maxLifetimeDays: number | null): boolean {
+  return now.getTime() >= tokenDeadline(token, maxLifetimeDays);
+}
+
+/**
+ * The first instant (epoch milliseconds) at which the token is no longer usable, Infinity if none:
+ * its expiry, or the instant it becomes older than the site's maximum lifetime. A number, so a
+ * token checked on every request is compared, not parsed (see the token service).
+ */
+export function tokenDeadline(token: TokenTimes, maxLifetimeDays: number | null): number {
+  const expires = token.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(token.expires_at);
+  if (maxLifetimeDays === null) return expires;
+  // "Older than" the lifetime: usable at exactly issued + lifetime, not a millisecond later.
+  const tooOld = Date.parse(token.regenerated_at ?? token.created_at) + maxLifetimeDays * DAY + 1;
+  return Math.min(expires, tooOld);
 }

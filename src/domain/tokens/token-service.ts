@@ -9,7 +9,7 @@ import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { toDbTime } from '../../lib/time.js';
 import type { User } from '../accounts/user-store.js';
 import type { AuditActor, AuditLog } from '../audit/audit-log.js';
-import { DEFAULT_EXPIRATION, type ExpirationChoice, isTokenExpired, resolveExpiration } from './expiration.js';
+import { DEFAULT_EXPIRATION, type ExpirationChoice, resolveExpiration, tokenDeadline } from './expiration.js';
 import { normalizeScopes } from './scopes.js';
 import { generateToken, isWellFormedToken, lastFourOf } from './token-format.js';
 import { createTokenStore, type LastUse, type TokenInfo, toTokenInfo } from './token-store.js';
@@ -58,6 +58,16 @@ export function createTokenService(deps: TokenServiceDeps) {
   // A row answered from memory is the same object on every use: the time of its last queued use is
   // kept beside it, so a hot token costs one comparison, not a date conversion, per request.
   const lastUseQueued = new WeakMap<Readonly<AccessTokenRow>, number>();
+  // Its deadline likewise: worked out once per row, not parsed per request.
+  const deadlines = new WeakMap<Readonly<AccessTokenRow>, number>();
+  const deadlineOf = (row: Readonly<AccessTokenRow>) => {
+    let deadline = deadlines.get(row);
+    if (deadline === undefined) {
+      deadline = tokenDeadline(row, maxLifetimeDays);
+      deadlines.set(row, deadline);
+    }
+    return deadline;
+  };
   const digestOf = hmacSha256HexWith(secretKey);
   const noteTaken = (note: string) => conflict('note_taken', 'note', `Note has already been taken: you have a token named "${note}".`);
 
@@ -230,7 +240,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       if (!isWellFormedToken(candidate)) return { status: 'malformed' as const };
       const found = await store.findBySecret(candidate, digestOf, reading);
       if (!found) return { status: 'unknown' as const };
-      if (isTokenExpired(found.token, clock.now(), maxLifetimeDays)) return { status: 'expired' as const, ...found };
+      if (clock.now().getTime() >= deadlineOf(found.token)) return { status: 'expired' as const, ...found };
       return { status: 'live' as const, ...found };
     },
 

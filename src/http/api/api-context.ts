@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
-import type { Actor } from '../../domain/auth/actor.js';
+import { ANONYMOUS, type Actor } from '../../domain/auth/actor.js';
 import type { Services } from '../../domain/services.js';
 import { authenticateHeader } from '../request-auth.js';
 import { sendApiError } from './api-errors.js';
@@ -36,11 +36,9 @@ export function createApiContext(services: Services, config: Config, limiter: Ra
   return { services, config, limiter, urls: () => urlBase(config) };
 }
 
-const actors = new WeakMap<FastifyRequest, Actor>();
-
-/** The actor an API request acts as; set by `resolveApiActor` before any handler runs. */
+/** The actor an API request acts as, once `resolveApiActor` has run (before any handler). */
 export function actorOf(request: FastifyRequest): Actor {
-  return actors.get(request) ?? { kind: 'anonymous' };
+  return request.authResult?.ok ? request.authResult.actor : ANONYMOUS;
 }
 
 /**
@@ -50,10 +48,7 @@ export function actorOf(request: FastifyRequest): Actor {
  */
 export async function resolveApiActor(request: FastifyRequest, reply: FastifyReply, services: Services): Promise<Actor | null> {
   const result = await authenticateHeader(request, services);
-  if (result.ok) {
-    actors.set(request, result.actor);
-    return result.actor;
-  }
+  if (result.ok) return result.actor;
   const failure = result.failure;
   switch (failure.reason) {
     case 'bad_credentials':
