@@ -15,6 +15,8 @@ declare module 'autocannon' {
     url: string;
     connections?: number;
     duration?: number;
+    /** A number of requests to send instead of a duration. */
+    amount?: number;
     pipelining?: number;
     headers?: Record<string, string>;
     requests?: { setupRequest?: (request: RawRequest, context: Record<string, unknown>) => RawRequest }[];

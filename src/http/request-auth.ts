@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { StampReading } from '../db/read-cache.js';
+import type { MaybeAsync, StampReading } from '../db/read-cache.js';
 import type { AuthResult } from '../domain/auth/authenticate.js';
 import { parseAuthorization } from '../domain/auth/credentials.js';
 import type { Services } from '../domain/services.js';
@@ -24,16 +24,23 @@ export function decorateRequestAuth(app: FastifyInstance): void {
 }
 
 /**
- * Authenticates a request's Authorization header once (the result is kept on the request). Tokens
- * are read from the header only: never from a query string or a cookie.
+ * Authenticates a request's Authorization header once (the result is kept on the request), without
+ * a promise for a token held in memory. Tokens are read from the header only: never from a query
+ * string or a cookie.
  */
-export async function authenticateHeader(request: FastifyRequest, services: Services): Promise<AuthResult> {
+export function authenticateHeader(request: FastifyRequest, services: Services): MaybeAsync<AuthResult> {
   if (request.authResult) return request.authResult;
-  const result = await services.authenticator.authenticate(parseAuthorization(request.headers.authorization), {
+  const result = services.authenticator.authenticate(parseAuthorization(request.headers.authorization), {
     ip: request.ip,
     userAgent: request.headers['user-agent'] ?? null,
     reading: stampReadingOf(request),
   });
+  if (result instanceof Promise) {
+    return result.then((settled) => {
+      request.authResult = settled;
+      return settled;
+    });
+  }
   request.authResult = result;
   return result;
 }

@@ -14,7 +14,7 @@ after(() => server.close());
 
 let ipCounter = 0;
 const freshIp = () => `198.51.100.${++ipCounter}`;
-const auth = (header: string | undefined, ip = freshIp()): Promise<AuthResult> =>
+const auth = async (header: string | undefined, ip = freshIp()): Promise<AuthResult> =>
   server.services.authenticator.authenticate(parseAuthorization(header), { ip, userAgent: 'test' });
 const basic = (s: string) => `Basic ${Buffer.from(s).toString('base64')}`;
 const failure = (result: AuthResult) => (result.ok ? 'ok' : result.failure.reason);

@@ -44,7 +44,7 @@ export function createUserStore(db: Kysely<Database>, changeStamp: ChangeStamp |
       const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
       return row ? toUser(row) : null;
     },
-    findByLogin(login: string, reading?: StampReading): Promise<User | null> {
+    async findByLogin(login: string, reading?: StampReading): Promise<User | null> {
       const key = login.toLowerCase();
       return byLogin(
         key,

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
-import type { StampReading } from '../../db/read-cache.js';
+import type { MaybeAsync, StampReading } from '../../db/read-cache.js';
 import type { Database } from '../../db/schema.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { type User, toUser } from '../accounts/user-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { expandScopes, parseStoredScopes } from '../tokens/scopes.js';
-import type { TokenService } from '../tokens/token-service.js';
+import type { Resolution, TokenService } from '../tokens/token-service.js';
 import type { TokenWithOwner } from '../tokens/token-store.js';
 import { ANONYMOUS, type Actor } from './actor.js';
 import type { Credential } from './credentials.js';
@@ -49,8 +49,12 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     return { ok: false, failure };
   };
 
-  async function authenticateToken(candidate: string, ctx: RequestContext): Promise<AuthResult> {
-    const resolved = await tokens.resolve(candidate, ctx.reading);
+  function authenticateToken(candidate: string, ctx: RequestContext): MaybeAsync<AuthResult> {
+    const resolved = tokens.resolve(candidate, ctx.reading);
+    return resolved instanceof Promise ? resolved.then((known) => verdictOn(known, ctx)) : verdictOn(resolved, ctx);
+  }
+
+  function verdictOn(resolved: Resolution, ctx: RequestContext): AuthResult {
     if (resolved.status === 'malformed' || resolved.status === 'unknown') {
       return refuseToken(ctx, resolved.status === 'malformed' ? 'malformed_token' : 'unknown_token');
     }
@@ -107,7 +111,8 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
   }
 
   return {
-    async authenticate(credential: Credential, ctx: RequestContext): Promise<AuthResult> {
+    /** Answered without a promise for a token held in memory (see createReadCache). */
+    authenticate(credential: Credential, ctx: RequestContext): MaybeAsync<AuthResult> {
       switch (credential.kind) {
         case 'none':
           return { ok: true, actor: ANONYMOUS };

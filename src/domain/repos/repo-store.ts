@@ -74,7 +74,7 @@ export function createRepoStore(db: Kysely<Database>, changeStamp: ChangeStamp |
       const row = await base().where('r.id', '=', id).executeTakeFirst();
       return row ? toRepo(row) : null;
     },
-    findByName(owner: string, name: string, reading?: StampReading): Promise<Repo | null> {
+    async findByName(owner: string, name: string, reading?: StampReading): Promise<Repo | null> {
       const lowerOwner = owner.toLowerCase();
       const lowerName = name.toLowerCase();
       const load = async () => {
@@ -114,7 +114,7 @@ export function createRepoStore(db: Kysely<Database>, changeStamp: ChangeStamp |
       return rows.map(toRepo);
     },
     /** How many public and private repositories an account owns, in one aggregate query. */
-    countByOwner(ownerId: number, reading?: StampReading): Promise<RepoCounts> {
+    async countByOwner(ownerId: number, reading?: StampReading): Promise<RepoCounts> {
       const load = async () => {
         const rows = await countsByOwner(ownerId);
         const count = (flag: number) => Number(rows.find((r) => r.private === flag)?.n ?? 0);

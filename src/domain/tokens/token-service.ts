@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../db/open-database.js';
-import type { ChangeStamp, StampReading } from '../../db/read-cache.js';
+import type { ChangeStamp, MaybeAsync, StampReading } from '../../db/read-cache.js';
 import type { AccessTokenRow, Database } from '../../db/schema.js';
 import { type Clock, DAY, MINUTE } from '../../lib/clock.js';
 import { hmacSha256HexWith } from '../../lib/crypto.js';
@@ -12,7 +12,7 @@ import type { AuditActor, AuditLog } from '../audit/audit-log.js';
 import { DEFAULT_EXPIRATION, type ExpirationChoice, resolveExpiration, tokenDeadline } from './expiration.js';
 import { normalizeScopes } from './scopes.js';
 import { generateToken, isWellFormedToken, lastFourOf } from './token-format.js';
-import { createTokenStore, type LastUse, type TokenInfo, toTokenInfo } from './token-store.js';
+import { createTokenStore, type LastUse, type TokenInfo, type TokenWithOwner, toTokenInfo } from './token-store.js';
 
 export interface TokenServiceDeps {
   db: Kysely<Database>;
@@ -37,6 +37,13 @@ export interface IssuedToken {
   token: string;
   info: TokenInfo;
 }
+
+/** What a presented token turned out to be. Answered without a promise when the token is held in memory. */
+export type Resolution =
+  | { status: 'malformed' }
+  | { status: 'unknown' }
+  | ({ status: 'expired' } & TokenWithOwner)
+  | ({ status: 'live' } & TokenWithOwner);
 
 export const MAX_NOTE_LENGTH = 100;
 
@@ -67,6 +74,11 @@ export function createTokenService(deps: TokenServiceDeps) {
       deadlines.set(row, deadline);
     }
     return deadline;
+  };
+  const statusOf = (found: TokenWithOwner | null): Resolution => {
+    if (!found) return { status: 'unknown' };
+    if (clock.now().getTime() >= deadlineOf(found.token)) return { status: 'expired', ...found };
+    return { status: 'live', ...found };
   };
   const digestOf = hmacSha256HexWith(secretKey);
   const noteTaken = (note: string) => conflict('note_taken', 'note', `Note has already been taken: you have a token named "${note}".`);
@@ -236,12 +248,10 @@ export function createTokenService(deps: TokenServiceDeps) {
      * Resolves a presented token. The format and checksum are checked before any database access;
      * an expired token answers like an unknown one (with `expired` set so the caller can audit it).
      */
-    async resolve(candidate: string, reading?: StampReading) {
-      if (!isWellFormedToken(candidate)) return { status: 'malformed' as const };
-      const found = await store.findBySecret(candidate, digestOf, reading);
-      if (!found) return { status: 'unknown' as const };
-      if (clock.now().getTime() >= deadlineOf(found.token)) return { status: 'expired' as const, ...found };
-      return { status: 'live' as const, ...found };
+    resolve(candidate: string, reading?: StampReading): MaybeAsync<Resolution> {
+      if (!isWellFormedToken(candidate)) return { status: 'malformed' };
+      const found = store.findBySecret(candidate, digestOf, reading);
+      return found instanceof Promise ? found.then(statusOf) : statusOf(found);
     },
 
     /** Queued, never awaited by a request: written in batches, at most once a minute per token. */

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { compiledOnce } from '../../db/compiled-once.js';
-import { type ChangeStamp, createReadCache, type StampReading } from '../../db/read-cache.js';
+import { type ChangeStamp, createReadCache, type MaybeAsync, type StampReading } from '../../db/read-cache.js';
 import { randomUrlSafe, sha256Hex } from '../../lib/crypto.js';
 import type { AccessTokenRow, Database, UserRow } from '../../db/schema.js';
 import { parseStoredScopes } from './scopes.js';
@@ -149,7 +149,7 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
      * under a one-shot SHA-256 of the secret with a per-process pepper (~0.3 us); the keyed digest
      * the database holds (HMAC, ~2 us) is computed only when the row has to be read.
      */
-    findBySecret(secret: string, digestOf: (secret: string) => string, reading?: StampReading): Promise<TokenWithOwner | null> {
+    findBySecret(secret: string, digestOf: (secret: string) => string, reading?: StampReading): MaybeAsync<TokenWithOwner | null> {
       return lookups(sha256Hex(pepper + secret), () => readByDigest(digestOf(secret)), reading);
     },
     /** The token with this keyed digest and its owner, read from the database. */

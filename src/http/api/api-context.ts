@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { ANONYMOUS, type Actor } from '../../domain/auth/actor.js';
+import type { AuthResult } from '../../domain/auth/authenticate.js';
 import type { Services } from '../../domain/services.js';
+import type { MaybeAsync } from '../../db/read-cache.js';
 import { authenticateHeader } from '../request-auth.js';
 import { sendApiError } from './api-errors.js';
 import { type UrlBase, urlBase } from './presenters/urls.js';
@@ -44,10 +46,15 @@ export function actorOf(request: FastifyRequest): Actor {
 /**
  * Authenticates the Authorization header (never a cookie: a browser session cannot be abused
  * cross-site) and answers GitHub's refusal itself when a credential is present but bad. Returns
- * the actor, or null when the reply was sent. Shared by REST and GraphQL.
+ * the actor, or null when the reply was sent; without a promise for a token held in memory. Shared
+ * by REST and GraphQL.
  */
-export async function resolveApiActor(request: FastifyRequest, reply: FastifyReply, services: Services): Promise<Actor | null> {
-  const result = await authenticateHeader(request, services);
+export function resolveApiActor(request: FastifyRequest, reply: FastifyReply, services: Services): MaybeAsync<Actor | null> {
+  const result = authenticateHeader(request, services);
+  return result instanceof Promise ? result.then((settled) => actorOrRefusal(settled, reply)) : actorOrRefusal(result, reply);
+}
+
+function actorOrRefusal(result: AuthResult, reply: FastifyReply): Actor | null {
   if (result.ok) return result.actor;
   const failure = result.failure;
   switch (failure.reason) {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Services } from '../../domain/services.js';
+import type { Actor } from '../../domain/auth/actor.js';
 import { setTokenHeaders } from '../token-headers.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { actorOf, createApiContext, resolveApiActor } from './api-context.js';
@@ -72,12 +73,24 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
 
   // One hook, run on every API request: who is asking, their budget, and (for a token) the token
   // headers with the route's declared scopes, which routes whose accepted scopes depend on the
-  // resource (public or private) refine.
-  app.addHook('onRequest', async (request, reply) => {
-    const actor = await resolveApiActor(request, reply, services);
-    if (!actor) return reply;
-    if (!applyRateLimit(ctx, request, reply, actor)) return reply;
+  // resource (public or private) refine. Whether to go on, or the reply was sent (401, 403, 429).
+  const admit = (request: FastifyRequest, reply: FastifyReply, actor: Actor | null): boolean => {
+    if (!actor || !applyRateLimit(ctx, request, reply, actor)) return false;
     setTokenHeaders(reply, actor, request.routeOptions.config?.scopes ?? []);
+    return true;
+  };
+  const admitWhenKnown = async (request: FastifyRequest, reply: FastifyReply, actor: Promise<Actor | null>) => admit(request, reply, await actor);
+  // A callback hook: a token held in memory is admitted with no promise at all (see createReadCache).
+  // A hook that sent the reply does not call `done`.
+  app.addHook('onRequest', (request, reply, done) => {
+    const actor = resolveApiActor(request, reply, services);
+    if (!(actor instanceof Promise)) {
+      if (admit(request, reply, actor)) done();
+      return;
+    }
+    admitWhenKnown(request, reply, actor).then((admitted) => {
+      if (admitted) done();
+    }, done);
   });
   app.addHook('onSend', etagOnSend(identityOf));
 
