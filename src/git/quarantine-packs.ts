@@ -53,8 +53,8 @@ export function watchQuarantinePacks(repoDir: string, onPack: (found: Quarantine
       // Gone already (the push ended) or not there yet: nothing to watch.
     }
   };
-  // Looks at a folder until `found` says it holds what it waits for, the folder is gone (the push
-  // ended) or the watch is closed.
+  // Looks at a folder until `found` has dealt with a name it waits for, the folder is gone (the
+  // push ended) or the watch is closed.
   const poll = (dir: string, found: (name: string) => boolean) => {
     const look = () => {
       polls.delete(timer);
@@ -74,8 +74,8 @@ export function watchQuarantinePacks(repoDir: string, onPack: (found: Quarantine
     timer.unref();
     polls.add(timer);
   };
-  /** True once the quarantine's pack is complete (receive-pack writes one pack per push). */
-  const isPackIndex = (quarantine: string) => (name: string) => {
+  /** Reports the quarantine's pack once its index is there, and says whether it did (receive-pack writes one pack per push). */
+  const reportPackIndex = (quarantine: string) => (name: string) => {
     const match = PACK_INDEX.exec(name);
     if (!match) return false;
     onPack({ quarantine, pack: match[1]! });
@@ -85,7 +85,7 @@ export function watchQuarantinePacks(repoDir: string, onPack: (found: Quarantine
     const key = `${quarantine}\0pack/`;
     if (name !== 'pack' || seen.has(key)) return;
     seen.add(key);
-    poll(path.join(quarantine, 'pack'), isPackIndex(quarantine));
+    poll(path.join(quarantine, 'pack'), reportPackIndex(quarantine));
   };
   const objects = path.join(repoDir, 'objects');
   watch(objects, (name) => {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DAY } from '../../lib/clock.js';
-import { isTokenExpired, parseExpirationChoice, resolveExpiration } from './expiration.js';
+import { parseExpirationChoice, resolveExpiration, type TokenTimes, tokenDeadline } from './expiration.js';
 
 const now = new Date('2026-11-26T09:30:00.000Z');
+/** The token service's rule: unusable from its deadline on. */
+const isTokenExpired = (token: TokenTimes, at: Date, maxLifetimeDays: number | null) => at.getTime() >= tokenDeadline(token, maxLifetimeDays);
 
 test('7, 30, 60 and 90 days mean exactly that many times 24 hours', () => {
   for (const days of [7, 30, 60, 90]) {

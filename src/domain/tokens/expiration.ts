@@ -47,17 +47,12 @@ export function resolveExpiration(choice: ExpirationChoice, now: Date, maxLifeti
   return expires;
 }
 
-type TokenTimes = { expires_at: string | null; created_at: string; regenerated_at: string | null };
-
-/** An expired token, or one older than the site's current maximum lifetime, is not usable. */
-export function isTokenExpired(token: TokenTimes, now: Date, maxLifetimeDays: number | null): boolean {
-  return now.getTime() >= tokenDeadline(token, maxLifetimeDays);
-}
+export type TokenTimes = { expires_at: string | null; created_at: string; regenerated_at: string | null };
 
 /**
  * The first instant (epoch milliseconds) at which the token is no longer usable, Infinity if none:
- * its expiry, or the instant it becomes older than the site's maximum lifetime. A number, so a
- * token checked on every request is compared, not parsed (see the token service).
+ * its expiry, or the instant it becomes older than the site's current maximum lifetime. A number,
+ * so a token checked on every request is compared, not parsed (see the token service).
  */
 export function tokenDeadline(token: TokenTimes, maxLifetimeDays: number | null): number {
   const expires = token.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(token.expires_at);

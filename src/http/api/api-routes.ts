@@ -79,18 +79,19 @@ export async function apiRoutes(app: FastifyInstance, options: { services: Servi
     setTokenHeaders(reply, actor, request.routeOptions.config?.scopes ?? []);
     return true;
   };
-  const admitWhenKnown = async (request: FastifyRequest, reply: FastifyReply, actor: Promise<Actor | null>) => admit(request, reply, await actor);
   // A callback hook: a token held in memory is admitted with no promise at all (see createReadCache).
-  // A hook that sent the reply does not call `done`.
+  // A hook that sent the reply does not call `done`; a failure, thrown or rejected, goes to `done`.
   app.addHook('onRequest', (request, reply, done) => {
     const actor = resolveApiActor(request, reply, services);
     if (!(actor instanceof Promise)) {
       if (admit(request, reply, actor)) done();
       return;
     }
-    admitWhenKnown(request, reply, actor).then((admitted) => {
-      if (admitted) done();
-    }, done);
+    actor
+      .then((known) => admit(request, reply, known))
+      .then((admitted) => {
+        if (admitted) done();
+      }, done);
   });
   app.addHook('onSend', etagOnSend(identityOf));
 
