@@ -7,25 +7,28 @@
  * limiter's write, a cache reload after it) weighs more than in a real run, since the server runs
  * ~50x slower under valgrind.
  *
- * Usage: node --import tsx bench/count-instructions.ts user|health|garbage BIN [BIN...]
+ * Usage: node --import tsx bench/count-instructions.ts user|health|garbage|cold BIN [BIN...]
  *   e.g. bench/count-instructions.ts user /tmp/before/bin/gitgate.js bin/gitgate.js
+ * `cold`: GET /api/v3/user with a different token each request, out of COUNT_TOKENS (200,000) seeded.
  * Environment: COUNT_REQUESTS (3000 per measurement), COUNT_WARMUP (3000), COUNT_ROUNDS (2; the
- * order of the builds alternates from round to round). Needs valgrind (apt-get install valgrind).
+ * order of the builds alternates from round to round), COUNT_KEEP=DIR (the main thread's dumps are
+ * copied there, for callgrind_annotate). Needs valgrind (apt-get install valgrind).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { GARBAGE_TOKEN } from './api-workloads.js';
-import { gitgateEnv, setupGitgate } from './gitgate-process.js';
-import { freePort, makeWorkDir } from './util.js';
+import { BENCH_USER, gitgateEnv, setupGitgate } from './gitgate-process.js';
+import { seedTokens } from './seed-tokens.js';
+import { freePort, makeWorkDir, shuffle } from './util.js';
 
 const [which = 'user', ...bins] = process.argv.slice(2);
 const requests = Number(process.env.COUNT_REQUESTS ?? 3000);
 const warmup = Number(process.env.COUNT_WARMUP ?? 3000);
 const rounds = Number(process.env.COUNT_ROUNDS ?? 2);
-if (bins.length === 0 || !['user', 'health', 'garbage'].includes(which)) {
-  process.stderr.write('usage: bench/count-instructions.ts user|health|garbage BIN [BIN...]\n');
+if (bins.length === 0 || !['user', 'health', 'garbage', 'cold'].includes(which)) {
+  process.stderr.write('usage: bench/count-instructions.ts user|health|garbage|cold BIN [BIN...]\n');
   process.exit(2);
 }
 try {
@@ -35,9 +38,17 @@ try {
   process.exit(2);
 }
 
+/** Cold lookups: the seeded tokens, each presented once (never twice: a second use could be a hit). */
+let rotate: string[] = [];
+let next = 0;
+
 /** Sends `amount` requests, 16 at a time, and waits for their answers. */
 async function send(url: string, headers: Record<string, string>, amount: number): Promise<void> {
-  await autocannon({ url, headers, connections: 16, amount });
+  if (rotate.length && next + amount > rotate.length) throw new Error(`COUNT_TOKENS is too small for ${next + amount} cold lookups`);
+  const requests = rotate.length
+    ? [{ setupRequest: (request: { headers?: Record<string, string> }) => ({ ...request, headers: { ...request.headers, authorization: `token ${rotate[next++]}` } }) }]
+    : undefined;
+  await autocannon({ url, headers, connections: 16, amount, ...(requests ? { requests } : {}) });
 }
 
 /** Starts one build under callgrind, loads it, and counts its main thread's instructions for `requests` requests. */
@@ -64,6 +75,7 @@ async function count(bin: string, dataDir: string, headers: Record<string, strin
     // The dump writes one file per thread, OUT.1-01 for the main thread.
     const dump = fs.readdirSync(work).find((name) => name === `${path.basename(out)}.1-01`);
     if (!dump) throw new Error('callgrind wrote no dump for the main thread');
+    if (process.env.COUNT_KEEP) fs.copyFileSync(path.join(work, dump), path.join(process.env.COUNT_KEEP, `${which}-${port}.callgrind`));
     const summary = /^summary: (\d+)/m.exec(fs.readFileSync(path.join(work, dump), 'utf8'));
     return Number(summary?.[1]) / requests;
   } finally {
@@ -75,7 +87,8 @@ const work = makeWorkDir();
 try {
   const dataDir = path.join(work, 'data');
   const setup = await setupGitgate(dataDir, gitgateEnv());
-  const headers: Record<string, string> = which === 'health' ? {} : { authorization: `token ${which === 'garbage' ? GARBAGE_TOKEN : setup.token}` };
+  if (which === 'cold') rotate = shuffle(seedTokens(dataDir, BENCH_USER, Number(process.env.COUNT_TOKENS ?? 200_000)));
+  const headers: Record<string, string> = which === 'health' || which === 'cold' ? {} : { authorization: `token ${which === 'garbage' ? GARBAGE_TOKEN : setup.token}` };
   const counts = new Map<string, number[]>(bins.map((bin) => [bin, []]));
   for (let round = 0; round < rounds; round++) {
     for (const bin of round % 2 ? [...bins].reverse() : bins) {
