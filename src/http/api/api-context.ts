@@ -68,7 +68,7 @@ function actorOrRefusal(result: AuthResult, reply: FastifyReply): Actor | null {
       sendApiError(reply, 403, 'Sorry. Your account was suspended.');
       break;
     case 'throttled':
-      reply.header('Retry-After', String(failure.retryAfterSeconds));
+      reply.header('retry-after', String(failure.retryAfterSeconds));
       sendApiError(reply, 429, 'Too many failed authentication attempts. Try again later.');
       break;
   }

@@ -48,7 +48,7 @@ export function apiErrorHandler(error: FastifyError, request: FastifyRequest, re
   if (error instanceof ApiError) return sendApiError(reply, error.status, error.message, error.errors);
   if (error instanceof PolicyDenied) {
     const { reason, acceptedScopes } = error.denial;
-    if (reply.getHeader('X-OAuth-Scopes') !== undefined) reply.header('X-Accepted-OAuth-Scopes', formatScopesHeader(acceptedScopes));
+    if (reply.getHeader('x-oauth-scopes') !== undefined) reply.header('x-accepted-oauth-scopes', formatScopesHeader(acceptedScopes));
     switch (reason) {
       case 'unauthenticated':
         return sendApiError(reply, 401, 'Requires authentication');
@@ -83,7 +83,7 @@ export function apiErrorHandler(error: FastifyError, request: FastifyRequest, re
       case 'too_large':
         return sendApiError(reply, 413, error.message);
       case 'rate_limited':
-        if (error.retryAfterSeconds) reply.header('Retry-After', String(error.retryAfterSeconds));
+        if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
         return sendApiError(reply, 429, error.message);
     }
   }

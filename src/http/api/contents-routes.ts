@@ -50,7 +50,7 @@ export function registerContentRoutes(app: FastifyInstance, ctx: ApiContext): vo
   async function sendRaw(reply: FastifyReply, reader: RepoReader, entry: TreeEntry) {
     const child = reader.streamBlob(entry.sha);
     reply.raw.on('close', () => child.kill());
-    return reply.type('application/vnd.github.raw').header('Content-Length', String(entry.size ?? 0)).send(child.stdout);
+    return reply.type('application/vnd.github.raw').header('content-length', String(entry.size ?? 0)).send(child.stdout);
   }
 
   app.get(
@@ -148,7 +148,7 @@ export function registerContentRoutes(app: FastifyInstance, ctx: ApiContext): vo
       reply.raw.on('close', () => child.kill());
       return reply
         .type(mime)
-        .header('Content-Disposition', `attachment; filename=${prefix}.${format}`)
+        .header('content-disposition', `attachment; filename=${prefix}.${format}`)
         .send(child.stdout);
     };
     app.get(`/v3/repos/:owner/:repo/${kind}`, { config: { scopes: ['repo'], resource: 'Repository' }, schema: { params: RepoParams } }, handler);

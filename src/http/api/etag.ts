@@ -29,12 +29,12 @@ export function etagOnSend(identity: (request: FastifyRequest) => string) {
     if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return done(null, payload);
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
     const etag = etagOf(identity(request), payload);
-    reply.header('ETag', etag);
+    reply.header('etag', etag);
     const wanted = request.headers['if-none-match'];
     if (wanted?.split(',').some((tag) => tag.trim() === etag || tag.trim() === etag.slice(2) || tag.trim() === '*')) {
       reply.code(304);
-      reply.removeHeader('Content-Type');
-      reply.removeHeader('Content-Length');
+      reply.removeHeader('content-type');
+      reply.removeHeader('content-length');
       return done(null, '');
     }
     done(null, payload);

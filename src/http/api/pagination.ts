@@ -34,7 +34,7 @@ export function setLinkHeader(ctx: ApiContext, request: FastifyRequest, reply: F
   if (page.page < last) parts.push(link(page.page + 1, 'next'));
   if (page.page < last) parts.push(link(last, 'last'));
   if (page.page > 1) parts.push(link(1, 'first'));
-  if (parts.length > 0) reply.header('Link', parts.join(', '));
+  if (parts.length > 0) reply.header('link', parts.join(', '));
 }
 
 /** One page of an in-memory list, with its Link header. */

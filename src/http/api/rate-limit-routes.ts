@@ -19,11 +19,11 @@ function budgetOf(ctx: ApiContext, request: FastifyRequest, actor: Actor): { key
 }
 
 function setRateHeaders(reply: FastifyReply, state: RateLimitState): void {
-  reply.header('X-RateLimit-Limit', String(state.limit));
-  reply.header('X-RateLimit-Remaining', String(state.remaining));
-  reply.header('X-RateLimit-Used', String(state.used));
-  reply.header('X-RateLimit-Reset', String(state.reset));
-  reply.header('X-RateLimit-Resource', 'core');
+  reply.header('x-ratelimit-limit', String(state.limit));
+  reply.header('x-ratelimit-remaining', String(state.remaining));
+  reply.header('x-ratelimit-used', String(state.used));
+  reply.header('x-ratelimit-reset', String(state.reset));
+  reply.header('x-ratelimit-resource', 'core');
 }
 
 /**

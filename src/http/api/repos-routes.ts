@@ -91,7 +91,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const body = request.body as NewRepoInput;
     setTokenHeaders(reply, actor, scopesForRepoAction('write', isPrivateRequested(body)));
     const repo = await createRepo(actor, actor.user.login, body);
-    reply.code(201).header('Location', `${ctx.urls().api}/repos/${repo.fullName}`);
+    reply.code(201).header('location', `${ctx.urls().api}/repos/${repo.fullName}`);
     return presentOneRepo(ctx, actor, repo);
   });
 
@@ -140,7 +140,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: ApiContext): void 
       const body = request.body as NewRepoInput;
       setTokenHeaders(reply, actor, scopesForRepoAction('write', isPrivateRequested(body)));
       const repo = await createRepo(actor, org.login, body);
-      reply.code(201).header('Location', `${ctx.urls().api}/repos/${repo.fullName}`);
+      reply.code(201).header('location', `${ctx.urls().api}/repos/${repo.fullName}`);
       return presentOneRepo(ctx, actor, repo);
     },
   );

@@ -95,7 +95,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
       // GitHub pages this list by id (`since`), not by page number.
       if (users.length > perPage) {
         const last = page[page.length - 1]!;
-        reply.header('Link', `<${ctx.urls().api}/users?per_page=${perPage}&since=${last.id}>; rel="next"`);
+        reply.header('link', `<${ctx.urls().api}/users?per_page=${perPage}&since=${last.id}>; rel="next"`);
       }
       return page.map((u) => presentSimpleUser(ctx.urls(), u));
     },

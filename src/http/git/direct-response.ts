@@ -95,7 +95,7 @@ function readAt(fd: number, buffer: Buffer, position: number): Promise<number> {
  * `chunks` throw, with the connection: the client sees the answer cut short, never a wrong one.
  */
 export async function sendChunks(reply: FastifyReply, first: Buffer | undefined, chunks: AsyncGenerator<Buffer, void, undefined>, bytes?: number): Promise<void> {
-  if (bytes !== undefined) reply.header('Content-Length', bytes);
+  if (bytes !== undefined) reply.header('content-length', bytes);
   reply.code(200);
   reply.hijack();
   const response = reply.raw;

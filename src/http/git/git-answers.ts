@@ -11,17 +11,17 @@ const BASIC_CHALLENGE = 'Basic realm="Gitgate"';
  * user interface of a refused clone or push, so they are short sentences ending in a newline.
  */
 export function answerText(reply: FastifyReply, status: number, message: string, options: { challenge?: boolean; retryAfterSeconds?: number } = {}) {
-  if (options.challenge) reply.header('WWW-Authenticate', BASIC_CHALLENGE);
-  if (options.retryAfterSeconds !== undefined) reply.header('Retry-After', String(Math.max(1, Math.ceil(options.retryAfterSeconds))));
-  reply.header('Cache-Control', 'no-cache');
+  if (options.challenge) reply.header('www-authenticate', BASIC_CHALLENGE);
+  if (options.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(options.retryAfterSeconds))));
+  reply.header('cache-control', 'no-cache');
   return reply.code(status).type('text/plain; charset=utf-8').send(message.endsWith('\n') ? message : `${message}\n`);
 }
 
 /** Smart HTTP responses must never be cached by a proxy (git http-backend sends the same). */
 export function setNoCacheHeaders(reply: FastifyReply): void {
-  reply.header('Cache-Control', 'no-cache, max-age=0, must-revalidate');
-  reply.header('Pragma', 'no-cache');
-  reply.header('Expires', 'Fri, 01 Jan 1980 00:00:00 GMT');
+  reply.header('cache-control', 'no-cache, max-age=0, must-revalidate');
+  reply.header('pragma', 'no-cache');
+  reply.header('expires', 'Fri, 01 Jan 1980 00:00:00 GMT');
 }
 
 /** git exited without a word: the request is not one it accepts. Why (its stderr) goes to the log only. */

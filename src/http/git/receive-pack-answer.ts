@@ -135,7 +135,7 @@ export async function answerReceivePack(request: FastifyRequest, reply: FastifyR
   if (interruption?.kind === 'too_large') {
     const message = `push refused: it is larger than this server's limit of ${config.maxPushBytes} bytes`;
     const refusal = head ? buildPushRefusal(head, message) : null;
-    reply.header('Connection', 'close');
+    reply.header('connection', 'close');
     if (refusal) return reply.send(refusal);
     return answerText(reply, 413, `Push refused: it is larger than this server's limit of ${config.maxPushBytes} bytes.`);
   }
