@@ -40,6 +40,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     clock: options.clock ?? systemClock,
     secretKey,
     changeStamp: database.changeStamp,
+    readNow: database.readNow,
     scanInBackground: options.scanInBackground,
     warn: options.warn,
   });

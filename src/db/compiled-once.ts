@@ -1,4 +1,5 @@
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
+import type { ReadNow } from './open-database.js';
 import type { Database } from './schema.js';
 
 /**
@@ -11,13 +12,16 @@ import type { Database } from './schema.js';
  * the compiled parameters are matched back to the arguments by identity, and a query whose
  * parameters are not exactly its arguments (a value folded into the SQL, a list for `in`) is refused
  * when first compiled rather than run with the wrong values.
+ *
+ * With `readNow` (SQLite), `.now(...)` runs a reading query at once, without a promise.
  */
 export function compiledOnce<Args extends readonly unknown[], Row>(
   db: Kysely<Database>,
   build: (...placeholders: Args) => Compilable<Row>,
+  readNow: ReadNow | null = null,
 ): CompiledOnce<Args, Row> {
   let compiled: { sql: string; slots: number[] } | null = null;
-  const runOn = (executor: Kysely<Database>) => async (...args: Args): Promise<Row[]> => {
+  const compile = (args: Args) => {
     if (!compiled) {
       const placeholders = args.map(
         (_, index) => `\u0000gitgate-placeholder-${index}\u0000`,
@@ -30,19 +34,26 @@ export function compiledOnce<Args extends readonly unknown[], Row>(
         throw new Error(`compiledOnce: a parameter of "${query.sql}" is not one of its arguments`);
       compiled = { sql: query.sql, slots };
     }
-    const { sql, slots } = compiled;
-    const result = await executor.executeQuery<Row>(
-      CompiledQuery.raw(
-        sql,
-        slots.map((slot) => args[slot]),
-      ) as CompiledQuery<Row>,
-    );
+    return { sql: compiled.sql, values: compiled.slots.map((slot) => args[slot]) };
+  };
+  const runOn = (executor: Kysely<Database>) => async (...args: Args): Promise<Row[]> => {
+    const { sql, values } = compile(args);
+    const result = await executor.executeQuery<Row>(CompiledQuery.raw(sql, values) as CompiledQuery<Row>);
     return result.rows;
   };
-  return Object.assign(runOn(db), { on: runOn });
+  const now = (...args: Args): Row[] | null => {
+    if (!readNow) return null;
+    const { sql, values } = compile(args);
+    return readNow(sql, values) as Row[] | null;
+  };
+  return Object.assign(runOn(db), { on: runOn, now });
 }
 
-/** Runs the query with its values; `.on(trx)` runs it inside a transaction instead. */
+/**
+ * Runs the query with its values; `.on(trx)` runs it inside a transaction instead; `.now(...)` runs
+ * it at once, or answers null when it cannot (no `readNow`, or a transaction is open: then call it).
+ */
 export type CompiledOnce<Args extends readonly unknown[], Row> = ((...args: Args) => Promise<Row[]>) & {
   on(executor: Kysely<Database>): (...args: Args) => Promise<Row[]>;
+  now(...args: Args): Row[] | null;
 };

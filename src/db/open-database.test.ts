@@ -82,3 +82,29 @@ test('streamed rows, rows returned by a write, and writes themselves read as bef
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a read made at once answers what Kysely answers, and waits its turn while a transaction is open', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitgate-rows-'));
+  const opened = await openDatabase({ dataDir: dir, databaseUrl: null });
+  try {
+    const { db, readNow } = opened;
+    assert.ok(readNow, 'SQLite reads at once');
+    await sql`CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)`.execute(db);
+    await sql`INSERT INTO t (name) VALUES ('x'), ('y')`.execute(db);
+    const text = 'SELECT * FROM t WHERE id >= ? ORDER BY id';
+    assert.deepEqual(readNow(text, [1]), (await sql.raw(text.replace('?', '1')).execute(db)).rows);
+    assert.deepEqual(readNow(text, [2]), [{ id: 2, name: 'y' }]);
+
+    let inside: unknown[] | null = [];
+    await db.transaction().execute(async (trx) => {
+      await sql`INSERT INTO t (name) VALUES ('uncommitted')`.execute(trx);
+      // Not a read of the transaction's own writes: null, and the caller goes through Kysely.
+      inside = readNow(text, [1]);
+    });
+    assert.equal(inside, null);
+    assert.equal(readNow(text, [1])?.length, 3);
+  } finally {
+    await opened.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

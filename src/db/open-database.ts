@@ -16,8 +16,18 @@ export interface OpenDatabase {
   sqlitePath: string | null;
   /** Whether anything was committed since a former call (SQLite only; null on PostgreSQL). */
   changeStamp: ChangeStamp | null;
+  /** Runs a reading query at once, without a promise (SQLite only; null on PostgreSQL). */
+  readNow: ReadNow | null;
   close(): Promise<void>;
 }
+
+/**
+ * Runs a reading query synchronously on SQLite's one connection, through the same kept statements
+ * as Kysely: better-sqlite3 is synchronous, and Kysely's own call for it is a chain of promises
+ * around the same step. Null while a transaction is open on the connection: a read then would see
+ * its uncommitted writes, so it waits its turn through Kysely instead.
+ */
+export type ReadNow = (sql: string, parameters: readonly unknown[]) => unknown[] | null;
 
 export class DatabaseOpenError extends Error {
   override name = 'DatabaseOpenError';
@@ -48,7 +58,8 @@ function openSqlite(file: string): OpenDatabase {
     const reason = error instanceof Error ? error.message : String(error);
     throw new DatabaseOpenError(`cannot open database ${file}: ${reason}`);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
+  const statements = withStatementCache(native);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   // SQLite names the WAL index after the database's real path (symbolic links resolved).
   const walIndex = walIndexStamp(`${fs.realpathSync(file)}-shm`, sqliteChangeStamp(native));
   return {
@@ -56,6 +67,7 @@ function openSqlite(file: string): OpenDatabase {
     dialect: 'sqlite',
     sqlitePath: file,
     changeStamp: walIndex.stamp,
+    readNow: (text, parameters) => (native.inTransaction ? null : statements.prepare(text).all(parameters)),
     close: async () => {
       await db.destroy();
       walIndex.close();
@@ -155,7 +167,7 @@ async function openPostgres(url: string): Promise<OpenDatabase> {
     const reason = error instanceof Error ? error.message : String(error);
     throw new DatabaseOpenError(`cannot connect to PostgreSQL: ${reason}`);
   }
-  return { db, dialect: 'postgres', sqlitePath: null, changeStamp: null, close: () => db.destroy() };
+  return { db, dialect: 'postgres', sqlitePath: null, changeStamp: null, readNow: null, close: () => db.destroy() };
 }
 
 /** Creates the data directory (and repositories/ below it), failing with one clear sentence. */

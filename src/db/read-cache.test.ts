@@ -43,6 +43,17 @@ test('a value loaded while another call moved the cache on to a newer stamp is n
   assert.equal(await cached('a', async () => 'read after the commit'), 'read after the commit');
 });
 
+test('a value loaded at once is answered and kept without a promise', () => {
+  const db = counter();
+  const cached = createReadCache<string, number>(db.stamp);
+  let reads = 0;
+  const load = () => ++reads;
+  assert.equal(cached('a', load), 1);
+  assert.equal(cached('a', load), 1, 'kept');
+  db.write();
+  assert.equal(cached('a', load), 2, 'read again after a write');
+});
+
 test('without a change stamp (PostgreSQL) nothing is cached', async () => {
   const cached = createReadCache<string, number>(null);
   let reads = 0;

@@ -27,7 +27,7 @@ export function createReadCache<Key, Value>(stamp: ChangeStamp | null, maxEntrie
   let readAt = '';
   // A hit is answered as a plain value, not a promise: the hot path of an authenticated request
   // (a token held in memory) then runs to its end without a turn of the microtask queue.
-  return function cached(key: Key, load: () => Promise<Value>, reading?: StampReading): MaybeAsync<Value> {
+  return function cached(key: Key, load: () => MaybeAsync<Value>, reading?: StampReading): MaybeAsync<Value> {
     if (!stamp) return load();
     let before: string;
     if (reading?.value !== undefined && reading.value === readAt) before = readAt;
@@ -40,17 +40,20 @@ export function createReadCache<Key, Value>(stamp: ChangeStamp | null, maxEntrie
       readAt = before;
     }
     if (entries.has(key)) return entries.get(key) as Value;
-    return load().then((value) => {
-      // A value read after `before` is at least as new as the state `before` names, so it may be
-      // kept under it: a later commit changes the stamp and empties the cache. Unless a call made
-      // while the load was waiting already moved the cache on to a newer stamp: then the value may
-      // be older than what the cache now holds, and it is not kept.
+    // A value read after `before` is at least as new as the state `before` names, so it may be
+    // kept under it: a later commit changes the stamp and empties the cache. Unless a call made
+    // while the load was waiting already moved the cache on to a newer stamp: then the value may
+    // be older than what the cache now holds, and it is not kept. (A load answered at once cannot
+    // have been overtaken.)
+    const keep = (value: Value) => {
       if (readAt === before) {
         if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as Key);
         entries.set(key, value);
       }
       return value;
-    });
+    };
+    const loaded = load();
+    return loaded instanceof Promise ? loaded.then(keep) : keep(loaded);
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { compiledOnce } from '../../db/compiled-once.js';
+import type { ReadNow } from '../../db/open-database.js';
 import { type ChangeStamp, createReadCache, type MaybeAsync, type StampReading } from '../../db/read-cache.js';
 import { randomUrlSafe, sha256Hex } from '../../lib/crypto.js';
 import type { AccessTokenRow, Database, UserRow } from '../../db/schema.js';
@@ -56,7 +57,7 @@ export interface TokenWithOwner {
  * table. With a change stamp (SQLite), a lookup is answered from memory while the database is
  * unchanged since it was read (see createReadCache): revoking, suspending or any other write empties it.
  */
-export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp | null = null) {
+export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp | null = null, readNow: ReadNow | null = null) {
   const lookups = createReadCache<string, TokenWithOwner | null>(changeStamp);
   const pepper = randomUrlSafe(16);
   // Compiled once: this lookup runs on every authenticated request (see compiledOnce).
@@ -79,6 +80,8 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
         'u.updated_at as u_updated_at',
       ])
       .where('t.digest', '=', digest),
+    // A token not held in memory is read at once on SQLite: no promise on the cold path either.
+    readNow,
   );
   // Compiled once too: a token's first use each minute writes it, so the cold lookups (a different
   // token each request) run it once per request.
@@ -90,8 +93,12 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
       .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', notBefore)])),
   );
 
-  async function readByDigest(digest: string): Promise<TokenWithOwner | null> {
-    const [row] = await byDigest(digest);
+  function readByDigest(digest: string): MaybeAsync<TokenWithOwner | null> {
+    const rows = byDigest.now(digest);
+    return rows ? withOwner(rows[0]) : byDigest(digest).then(([row]) => withOwner(row));
+  }
+
+  function withOwner(row: Awaited<ReturnType<typeof byDigest>>[number] | undefined): TokenWithOwner | null {
     if (!row) return null;
     // Field by field rather than `const { u_type, ..., ...token } = row`: on Node 20 a rest
     // destructuring of a 26-column row takes V8's slow path, ~5% of an authenticated request.
@@ -153,7 +160,7 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
       return lookups(sha256Hex(pepper + secret), () => readByDigest(digestOf(secret)), reading);
     },
     /** The token with this keyed digest and its owner, read from the database. */
-    findByDigest(digest: string): Promise<TokenWithOwner | null> {
+    findByDigest(digest: string): MaybeAsync<TokenWithOwner | null> {
       return readByDigest(digest);
     },
     async findById(id: number): Promise<AccessTokenRow | null> {
