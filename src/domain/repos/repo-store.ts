@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { compiledOnce } from '../../db/compiled-once.js';
-import { type ChangeStamp, createReadCache, type StampReading } from '../../db/read-cache.js';
+import { type ChangeStamp, createReadCache, type MaybeAsync, type StampReading } from '../../db/read-cache.js';
 import type { Database } from '../../db/schema.js';
 import type { RepoPermission } from '../auth/policy.js';
 
@@ -114,7 +114,7 @@ export function createRepoStore(db: Kysely<Database>, changeStamp: ChangeStamp |
       return rows.map(toRepo);
     },
     /** How many public and private repositories an account owns, in one aggregate query. */
-    async countByOwner(ownerId: number, reading?: StampReading): Promise<RepoCounts> {
+    countByOwner(ownerId: number, reading?: StampReading): MaybeAsync<RepoCounts> {
       const load = async () => {
         const rows = await countsByOwner(ownerId);
         const count = (flag: number) => Number(rows.find((r) => r.private === flag)?.n ?? 0);

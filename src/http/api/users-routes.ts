@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from './json-schema.js';
 import type { User } from '../../domain/accounts/user-store.js';
-import { hasScope } from '../../domain/auth/actor.js';
+import { hasScope, type UserActor } from '../../domain/auth/actor.js';
 import type { RepoCounts } from '../../domain/repos/repo-store.js';
 import { canUseScopes, enforce } from '../../domain/auth/policy.js';
 import { type ApiContext, actorOf } from './api-context.js';
@@ -20,11 +20,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
   // user and the counts, which are the same objects while their rows are unchanged (see the token
   // store and createReadCache): the JSON is then written once, not per request.
   const answers = new WeakMap<User, { counts: RepoCounts; full: boolean; json: string }>();
-  app.get('/v3/user', { config: { scopes: [], resource: 'User' } }, async (request, reply) => {
-    const actor = actorOf(request);
-    enforce(canUseScopes(actor, []));
-    if (actor.kind !== 'user') throw notFoundError();
-    const counts = await repoCounts(actor.user.id, request);
+  const answerFor = (actor: UserActor, counts: RepoCounts) => {
     // Private profile data (email, private repository counts) needs read:user, as on GitHub.
     const full = hasScope(actor, 'read:user');
     let answer = answers.get(actor.user);
@@ -33,7 +29,18 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
       answer = { counts, full, json: JSON.stringify(body) };
       answers.set(actor.user, answer);
     }
-    return reply.type('application/json; charset=utf-8').send(answer.json);
+    return answer.json;
+  };
+  // Not an async handler: counts held in memory are answered without a promise (see
+  // createReadCache), so a hot token's GET /user is sent in the turn it arrived in.
+  app.get('/v3/user', { config: { scopes: [], resource: 'User' } }, (request, reply) => {
+    const actor = actorOf(request);
+    enforce(canUseScopes(actor, []));
+    if (actor.kind !== 'user') throw notFoundError();
+    const counts = repoCounts(actor.user.id, request);
+    reply.type('application/json; charset=utf-8');
+    if (counts instanceof Promise) return counts.then((known) => reply.send(answerFor(actor, known)));
+    reply.send(answerFor(actor, counts));
   });
 
   app.patch(
