@@ -16,7 +16,10 @@ export interface User {
   updatedAt: string;
 }
 
-export function toUser(row: UserRow): User {
+/** What a User is made of: the row less its password hash and the lowercased copies kept for lookups. */
+export type UserFields = Omit<UserRow, 'password_hash' | 'lower_login' | 'lower_email'>;
+
+export function toUser(row: UserFields): User {
   return {
     id: row.id,
     type: row.type,

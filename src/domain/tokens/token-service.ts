@@ -12,7 +12,7 @@ import type { AuditActor, AuditLog } from '../audit/audit-log.js';
 import { DEFAULT_EXPIRATION, type ExpirationChoice, resolveExpiration, tokenDeadline } from './expiration.js';
 import { normalizeScopes } from './scopes.js';
 import { generateToken, isWellFormedToken, lastFourOf } from './token-format.js';
-import { createTokenStore, type LastUse, type TokenInfo, type TokenWithOwner, toTokenInfo } from './token-store.js';
+import { createTokenStore, type LastUse, type PresentedToken, type TokenInfo, type TokenWithOwner, toTokenInfo } from './token-store.js';
 
 export interface TokenServiceDeps {
   db: Kysely<Database>;
@@ -66,10 +66,10 @@ export function createTokenService(deps: TokenServiceDeps) {
   });
   // A row answered from memory is the same object on every use: the time of its last queued use is
   // kept beside it, so a hot token costs one comparison, not a date conversion, per request.
-  const lastUseQueued = new WeakMap<Readonly<AccessTokenRow>, number>();
+  const lastUseQueued = new WeakMap<Readonly<PresentedToken>, number>();
   // Its deadline likewise: worked out once per row, not parsed per request.
-  const deadlines = new WeakMap<Readonly<AccessTokenRow>, number>();
-  const deadlineOf = (row: Readonly<AccessTokenRow>) => {
+  const deadlines = new WeakMap<Readonly<PresentedToken>, number>();
+  const deadlineOf = (row: Readonly<PresentedToken>) => {
     let deadline = deadlines.get(row);
     if (deadline === undefined) {
       deadline = tokenDeadline(row, maxLifetimeDays);
@@ -257,7 +257,7 @@ export function createTokenService(deps: TokenServiceDeps) {
     },
 
     /** Queued, never awaited by a request: written in batches, at most once a minute per token. */
-    touchLastUsed(row: Readonly<AccessTokenRow>, ip: string | null, userAgent: string | null): void {
+    touchLastUsed(row: Readonly<PresentedToken>, ip: string | null, userAgent: string | null): void {
       const now = clock.now().getTime();
       const last = lastUseQueued.get(row) ?? (row.last_used_at === null ? Number.NEGATIVE_INFINITY : Date.parse(row.last_used_at));
       if (last >= now - MINUTE) return;
@@ -274,7 +274,9 @@ export function createTokenService(deps: TokenServiceDeps) {
     async revokeBySecret(candidate: string, reason: string, data: Record<string, unknown> = {}): Promise<TokenInfo | null> {
       if (!isWellFormedToken(candidate)) return null;
       const found = await store.findByDigest(digestOf(candidate));
-      if (!found) return null;
+      // The whole row, for the answer: a lookup reads only what checking a token needs.
+      const row = found && (await store.findById(found.token.id));
+      if (!found || !row) return null;
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('access_tokens').where('id', '=', found.token.id).execute();
         await audit.record(trx, {
@@ -285,7 +287,7 @@ export function createTokenService(deps: TokenServiceDeps) {
           data: { note: found.token.note, token_last_four: found.token.last_four, reason, ...data },
         });
       });
-      return toTokenInfo(found.token);
+      return toTokenInfo(row);
     },
   };
 }
