@@ -40,7 +40,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     clock: options.clock ?? systemClock,
     secretKey,
     changeStamp: database.changeStamp,
-    readNow: database.readNow,
+    syncQueries: database.syncQueries,
     scanInBackground: options.scanInBackground,
     warn: options.warn,
   });

@@ -1,5 +1,5 @@
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
-import type { ReadNow } from './open-database.js';
+import type { SyncQueries } from './open-database.js';
 import type { Database } from './schema.js';
 
 /**
@@ -13,12 +13,12 @@ import type { Database } from './schema.js';
  * parameters are not exactly its arguments (a value folded into the SQL, a list for `in`) is refused
  * when first compiled rather than run with the wrong values.
  *
- * With `readNow` (SQLite), `.now(...)` runs a reading query at once, without a promise.
+ * With `sync` (SQLite), `.readNow(...)` and `.writeEachNow([...])` run it at once, without a promise.
  */
 export function compiledOnce<Args extends readonly unknown[], Row>(
   db: Kysely<Database>,
   build: (...placeholders: Args) => Compilable<Row>,
-  readNow: ReadNow | null = null,
+  sync: SyncQueries | null = null,
 ): CompiledOnce<Args, Row> {
   let compiled: { sql: string; slots: number[] } | null = null;
   const compile = (args: Args) => {
@@ -41,19 +41,30 @@ export function compiledOnce<Args extends readonly unknown[], Row>(
     const result = await executor.executeQuery<Row>(CompiledQuery.raw(sql, values) as CompiledQuery<Row>);
     return result.rows;
   };
-  const now = (...args: Args): Row[] | null => {
-    if (!readNow) return null;
+  const readNow = (...args: Args): Row[] | null => {
+    if (!sync) return null;
     const { sql, values } = compile(args);
-    return readNow(sql, values) as Row[] | null;
+    return sync.read(sql, values) as Row[] | null;
   };
-  return Object.assign(runOn(db), { on: runOn, now });
+  const writeEachNow = (argsList: readonly Args[]): boolean => {
+    if (!sync) return false;
+    if (argsList.length === 0) return true;
+    const { sql } = compile(argsList[0]!);
+    return sync.writeEach(
+      sql,
+      argsList.map((args) => compile(args).values),
+    );
+  };
+  return Object.assign(runOn(db), { on: runOn, readNow, writeEachNow });
 }
 
 /**
- * Runs the query with its values; `.on(trx)` runs it inside a transaction instead; `.now(...)` runs
- * it at once, or answers null when it cannot (no `readNow`, or a transaction is open: then call it).
+ * Runs the query with its values; `.on(trx)` runs it inside a transaction instead. `.readNow(...)`
+ * reads at once, `.writeEachNow([...])` writes once per list of values in one transaction at once;
+ * each answers null or false when it cannot (no `sync`, or a transaction is open): then call the query.
  */
 export type CompiledOnce<Args extends readonly unknown[], Row> = ((...args: Args) => Promise<Row[]>) & {
   on(executor: Kysely<Database>): (...args: Args) => Promise<Row[]>;
-  now(...args: Args): Row[] | null;
+  readNow(...args: Args): Row[] | null;
+  writeEachNow(argsList: readonly Args[]): boolean;
 };

@@ -83,26 +83,39 @@ test('streamed rows, rows returned by a write, and writes themselves read as bef
   }
 });
 
-test('a read made at once answers what Kysely answers, and waits its turn while a transaction is open', async () => {
+test('queries run at once read and write what Kysely would, and wait their turn while a transaction is open', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitgate-rows-'));
   const opened = await openDatabase({ dataDir: dir, databaseUrl: null });
   try {
-    const { db, readNow } = opened;
-    assert.ok(readNow, 'SQLite reads at once');
+    const { db, syncQueries } = opened;
+    assert.ok(syncQueries, 'SQLite runs queries at once');
     await sql`CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)`.execute(db);
     await sql`INSERT INTO t (name) VALUES ('x'), ('y')`.execute(db);
     const text = 'SELECT * FROM t WHERE id >= ? ORDER BY id';
-    assert.deepEqual(readNow(text, [1]), (await sql.raw(text.replace('?', '1')).execute(db)).rows);
-    assert.deepEqual(readNow(text, [2]), [{ id: 2, name: 'y' }]);
+    assert.deepEqual(syncQueries.read(text, [1]), (await sql.raw(text.replace('?', '1')).execute(db)).rows);
+    assert.deepEqual(syncQueries.read(text, [2]), [{ id: 2, name: 'y' }]);
 
-    let inside: unknown[] | null = [];
+    assert.equal(syncQueries.writeEach('UPDATE t SET name = ? WHERE id = ?', [['X', 1], ['Y', 2]]), true);
+    assert.deepEqual((await sql`SELECT name FROM t ORDER BY id`.execute(db)).rows, [{ name: 'X' }, { name: 'Y' }]);
+    // One transaction: a failing write leaves none of the others.
+    assert.throws(() => syncQueries.writeEach('INSERT INTO t (id, name) VALUES (?, ?)', [[3, 'z'], [1, 'taken']]), /UNIQUE/);
+    assert.deepEqual((await sql<{ n: number }>`SELECT count(*) AS n FROM t`.execute(db)).rows, [{ n: 2 }]);
+
+    let read: unknown[] | null = [];
+    let wrote = true;
     await db.transaction().execute(async (trx) => {
       await sql`INSERT INTO t (name) VALUES ('uncommitted')`.execute(trx);
-      // Not a read of the transaction's own writes: null, and the caller goes through Kysely.
-      inside = readNow(text, [1]);
+      // Neither reads the transaction's own writes nor joins it: the caller goes through Kysely.
+      read = syncQueries.read(text, [1]);
+      wrote = syncQueries.writeEach('UPDATE t SET name = ? WHERE id = ?', [['joined', 1]]);
     });
-    assert.equal(inside, null);
-    assert.equal(readNow(text, [1])?.length, 3);
+    assert.equal(read, null);
+    assert.equal(wrote, false);
+    assert.deepEqual(syncQueries.read(text, [1]), [
+      { id: 1, name: 'X' },
+      { id: 2, name: 'Y' },
+      { id: 3, name: 'uncommitted' },
+    ]);
   } finally {
     await opened.close();
     fs.rmSync(dir, { recursive: true, force: true });

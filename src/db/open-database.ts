@@ -16,18 +16,24 @@ export interface OpenDatabase {
   sqlitePath: string | null;
   /** Whether anything was committed since a former call (SQLite only; null on PostgreSQL). */
   changeStamp: ChangeStamp | null;
-  /** Runs a reading query at once, without a promise (SQLite only; null on PostgreSQL). */
-  readNow: ReadNow | null;
+  /** Queries run at once, without a promise (SQLite only; null on PostgreSQL). */
+  syncQueries: SyncQueries | null;
   close(): Promise<void>;
 }
 
 /**
- * Runs a reading query synchronously on SQLite's one connection, through the same kept statements
- * as Kysely: better-sqlite3 is synchronous, and Kysely's own call for it is a chain of promises
- * around the same step. Null while a transaction is open on the connection: a read then would see
- * its uncommitted writes, so it waits its turn through Kysely instead.
+ * Queries run synchronously on SQLite's one connection, through the same kept statements as
+ * Kysely: better-sqlite3 is synchronous, and Kysely's own call for each is a chain of promises
+ * around the same step. For the paths every request may take (a token lookup, its last use).
+ * Neither runs while a transaction is open on the connection (a read would see its uncommitted
+ * writes; a write would join it): they answer null or false, and the caller goes through Kysely.
  */
-export type ReadNow = (sql: string, parameters: readonly unknown[]) => unknown[] | null;
+export interface SyncQueries {
+  /** A reading query's rows; null while a transaction is open. */
+  read(sql: string, parameters: readonly unknown[]): unknown[] | null;
+  /** One writing statement, run with each list of values, in one transaction; false while a transaction is open. */
+  writeEach(sql: string, valueLists: readonly (readonly unknown[])[]): boolean;
+}
 
 export class DatabaseOpenError extends Error {
   override name = 'DatabaseOpenError';
@@ -60,6 +66,9 @@ function openSqlite(file: string): OpenDatabase {
   }
   const statements = withStatementCache(native);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  const runEach = native.transaction((statement: SqliteStatement, valueLists: readonly (readonly unknown[])[]) => {
+    for (const values of valueLists) statement.run(values);
+  });
   // SQLite names the WAL index after the database's real path (symbolic links resolved).
   const walIndex = walIndexStamp(`${fs.realpathSync(file)}-shm`, sqliteChangeStamp(native));
   return {
@@ -67,7 +76,14 @@ function openSqlite(file: string): OpenDatabase {
     dialect: 'sqlite',
     sqlitePath: file,
     changeStamp: walIndex.stamp,
-    readNow: (text, parameters) => (native.inTransaction ? null : statements.prepare(text).all(parameters)),
+    syncQueries: {
+      read: (text, parameters) => (native.inTransaction ? null : statements.prepare(text).all(parameters)),
+      writeEach(text, valueLists) {
+        if (native.inTransaction) return false;
+        runEach(statements.prepare(text), valueLists);
+        return true;
+      },
+    },
     close: async () => {
       await db.destroy();
       walIndex.close();
@@ -167,7 +183,7 @@ async function openPostgres(url: string): Promise<OpenDatabase> {
     const reason = error instanceof Error ? error.message : String(error);
     throw new DatabaseOpenError(`cannot connect to PostgreSQL: ${reason}`);
   }
-  return { db, dialect: 'postgres', sqlitePath: null, changeStamp: null, readNow: null, close: () => db.destroy() };
+  return { db, dialect: 'postgres', sqlitePath: null, changeStamp: null, syncQueries: null, close: () => db.destroy() };
 }
 
 /** Creates the data directory (and repositories/ below it), failing with one clear sentence. */

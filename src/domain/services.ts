@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { Dialect, ReadNow } from '../db/open-database.js';
+import type { Dialect, SyncQueries } from '../db/open-database.js';
 import type { ChangeStamp } from '../db/read-cache.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../lib/clock.js';
@@ -27,8 +27,8 @@ export interface ServiceDeps {
   secretKey: Buffer;
   /** SQLite's change stamp (see read-cache.ts); hot lookups are then served from memory. */
   changeStamp?: ChangeStamp | null;
-  /** SQLite's synchronous reads (see open-database.ts): the token lookup then needs no promise. */
-  readNow?: ReadNow | null;
+  /** SQLite's synchronous queries (see open-database.ts): the token lookup then needs no promise. */
+  syncQueries?: SyncQueries | null;
   /** The server scans a repository made public in the background; the CLI waits for the scan. */
   scanInBackground?: boolean;
   warn?: (message: string, data: Record<string, unknown>) => void;
@@ -57,7 +57,7 @@ export function createServices(deps: ServiceDeps) {
     secretKey,
     maxLifetimeDays: config.tokenMaxLifetimeDays,
     changeStamp: deps.changeStamp,
-    readNow: deps.readNow,
+    syncQueries: deps.syncQueries,
     // Mail goes out after the commit, off the caller's path: a slow mail server never blocks a token.
     onIssued: (owner, info, regenerated) => {
       notices.tokenIssued(owner, info, regenerated).catch(() => {});

@@ -33,7 +33,7 @@ export async function openEngine(dialect: Dialect, env: Record<string, string> =
   const database = await openDatabase({ dataDir, databaseUrl: config.databaseUrl });
   await migrateToLatest(database.db, database.dialect);
   const clock = createManualClock(new Date('2026-03-01T12:00:00.000Z'));
-  const services = createServices({ db: database.db, dialect: database.dialect, config, clock, secretKey: Buffer.from('k'.repeat(48)), readNow: database.readNow });
+  const services = createServices({ db: database.db, dialect: database.dialect, config, clock, secretKey: Buffer.from('k'.repeat(48)), syncQueries: database.syncQueries });
   return {
     dialect,
     database,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { isUniqueViolation, type ReadNow } from '../../db/open-database.js';
+import { isUniqueViolation, type SyncQueries } from '../../db/open-database.js';
 import type { ChangeStamp, MaybeAsync, StampReading } from '../../db/read-cache.js';
 import type { AccessTokenRow, Database } from '../../db/schema.js';
 import { type Clock, DAY, MINUTE } from '../../lib/clock.js';
@@ -22,8 +22,8 @@ export interface TokenServiceDeps {
   maxLifetimeDays: number | null;
   /** SQLite's change stamp: token lookups are then answered from memory while nothing changed. */
   changeStamp?: ChangeStamp | null;
-  /** SQLite's synchronous reads: a token not held in memory is then read without a promise. */
-  readNow?: ReadNow | null;
+  /** SQLite's synchronous queries: a token not held in memory is then read, and its last use written, without a promise. */
+  syncQueries?: SyncQueries | null;
   /** Called after a token is created or regenerated (the owner is told by email). */
   onIssued?: (owner: User, info: TokenInfo, regenerated: boolean) => void;
 }
@@ -58,7 +58,7 @@ function validateNote(note: string): string {
 
 export function createTokenService(deps: TokenServiceDeps) {
   const { db, clock, audit, secretKey, maxLifetimeDays } = deps;
-  const store = createTokenStore(db, deps.changeStamp ?? null, deps.readNow ?? null);
+  const store = createTokenStore(db, deps.changeStamp ?? null, deps.syncQueries ?? null);
   // A token's use is shown to its owner, not awaited by the request: written in batches, by token id.
   const lastUsed = createWriteBehind<number, LastUse>({
     write: (uses) => store.touchLastUsed(uses),

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { compiledOnce } from '../../db/compiled-once.js';
-import type { ReadNow } from '../../db/open-database.js';
+import type { SyncQueries } from '../../db/open-database.js';
 import { type ChangeStamp, createReadCache, type MaybeAsync, type StampReading } from '../../db/read-cache.js';
 import { randomUrlSafe, sha256Hex } from '../../lib/crypto.js';
 import type { AccessTokenRow, Database } from '../../db/schema.js';
@@ -65,7 +65,7 @@ export interface TokenWithOwner {
  * table. With a change stamp (SQLite), a lookup is answered from memory while the database is
  * unchanged since it was read (see createReadCache): revoking, suspending or any other write empties it.
  */
-export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp | null = null, readNow: ReadNow | null = null) {
+export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp | null = null, sync: SyncQueries | null = null) {
   const lookups = createReadCache<string, TokenWithOwner | null>(changeStamp);
   // 12 characters (72 bits): with a 40-character token, the key's SHA-256 is one block, not two.
   const pepper = randomUrlSafe(9);
@@ -88,20 +88,23 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
       ])
       .where('t.digest', '=', digest),
     // A token not held in memory is read at once on SQLite: no promise on the cold path either.
-    readNow,
+    sync,
   );
-  // Compiled once too: a token's first use each minute writes it, so the cold lookups (a different
-  // token each request) run it once per request.
-  const touchById = compiledOnce(db, (at: string, ip: string | null, userAgent: string | null, id: number, notBefore: string) =>
-    db
-      .updateTable('access_tokens')
-      .set({ last_used_at: at, last_used_ip: ip, last_used_user_agent: userAgent })
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', notBefore)])),
+  // Compiled once too, and written at once on SQLite: a token's first use each minute writes it, so
+  // the cold lookups (a different token each request) run it once per request.
+  const touchById = compiledOnce(
+    db,
+    (at: string, ip: string | null, userAgent: string | null, id: number, notBefore: string) =>
+      db
+        .updateTable('access_tokens')
+        .set({ last_used_at: at, last_used_ip: ip, last_used_user_agent: userAgent })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', notBefore)])),
+    sync,
   );
 
   function readByDigest(digest: string): MaybeAsync<TokenWithOwner | null> {
-    const rows = byDigest.now(digest);
+    const rows = byDigest.readNow(digest);
     return rows ? withOwner(rows[0]) : byDigest(digest).then(([row]) => withOwner(row));
   }
 
@@ -200,9 +203,11 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
      * condition makes it once across instances too.
      */
     async touchLastUsed(uses: readonly LastUse[]): Promise<void> {
+      const argsList = uses.map((use): Parameters<typeof touchById> => [use.at, use.ip, use.userAgent?.slice(0, 255) ?? null, use.tokenId, use.notBefore]);
+      if (touchById.writeEachNow(argsList)) return;
       await db.transaction().execute(async (trx) => {
         const touch = touchById.on(trx);
-        for (const use of uses) await touch(use.at, use.ip, use.userAgent?.slice(0, 255) ?? null, use.tokenId, use.notBefore);
+        for (const args of argsList) await touch(...args);
       });
     },
   };
