@@ -48,12 +48,8 @@ export function compiledOnce<Args extends readonly unknown[], Row>(
   };
   const writeEachNow = (argsList: readonly Args[]): boolean => {
     if (!sync) return false;
-    if (argsList.length === 0) return true;
-    const { sql } = compile(argsList[0]!);
-    return sync.writeEach(
-      sql,
-      argsList.map((args) => compile(args).values),
-    );
+    const queries = argsList.map(compile);
+    return queries.length === 0 || sync.writeEach(queries[0]!.sql, queries.map((query) => query.values));
   };
   return Object.assign(runOn(db), { on: runOn, readNow, writeEachNow });
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
-import { openDatabase } from './open-database.js';
+import { type OpenDatabase, openDatabase } from './open-database.js';
 
 /** Kept referenced until the process exits (see withStatementCache in open-database.ts). */
 const retained: unknown[] = [];
@@ -17,26 +17,38 @@ const SCHEMA = `
   INSERT INTO b VALUES (10, 1, 'first'), (11, 2, 'second');
 `;
 
-/** The same SQL through Gitgate's Kysely and through better-sqlite3's own row objects. */
-async function withBoth(use: (run: (text: string) => Promise<unknown[]>, native: (text: string) => unknown[]) => Promise<void>) {
+/** A fresh SQLite database in a directory of its own, removed after `use`. */
+async function withDatabase(use: (opened: OpenDatabase, dir: string) => Promise<void>) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitgate-rows-'));
   const opened = await openDatabase({ dataDir: dir, databaseUrl: null });
-  const native = new SQLite(path.join(dir, 'gitgate.db'));
-  retained.push(native);
   try {
-    native.exec(SCHEMA);
-    const run = async (text: string) => (await sql.raw(text).execute(opened.db)).rows;
-    const nativeRows = (text: string) => {
-      const statement = native.prepare(text);
-      retained.push(statement);
-      return statement.all();
-    };
-    await use(run, nativeRows);
+    await use(opened, dir);
   } finally {
     await opened.close();
-    native.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The same SQL through Gitgate's Kysely and through better-sqlite3's own row objects. */
+function withBoth(
+  use: (run: (text: string) => Promise<unknown[]>, native: (text: string) => unknown[]) => Promise<void>,
+) {
+  return withDatabase(async ({ db }, dir) => {
+    const native = new SQLite(path.join(dir, 'gitgate.db'));
+    retained.push(native);
+    try {
+      native.exec(SCHEMA);
+      const run = async (text: string) => (await sql.raw(text).execute(db)).rows;
+      const nativeRows = (text: string) => {
+        const statement = native.prepare(text);
+        retained.push(statement);
+        return statement.all();
+      };
+      await use(run, nativeRows);
+    } finally {
+      native.close();
+    }
+  });
 }
 
 test('rows read through Kysely are the rows better-sqlite3 builds, value for value', async () => {
@@ -60,10 +72,7 @@ test('rows read through Kysely are the rows better-sqlite3 builds, value for val
 });
 
 test('streamed rows, rows returned by a write, and writes themselves read as before', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitgate-rows-'));
-  const opened = await openDatabase({ dataDir: dir, databaseUrl: null });
-  try {
-    const { db } = opened;
+  await withDatabase(async ({ db }) => {
     await sql`CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)`.execute(db);
     const insert = await sql`INSERT INTO t (name) VALUES ('x'), ('y')`.execute(db);
     assert.equal(insert.numAffectedRows, 2n);
@@ -71,23 +80,18 @@ test('streamed rows, rows returned by a write, and writes themselves read as bef
     assert.deepEqual(returned.rows, [{ id: 3, name: 'z' }]);
     const streamed: unknown[] = [];
     // biome-ignore lint/suspicious/noExplicitAny: a raw query streamed through Kysely's untyped table
-    for await (const row of (db as any).selectFrom('t').selectAll().orderBy('id').stream()) streamed.push(row);
+    for await (const row of (db as any).selectFrom('t').selectAll().orderBy('id').stream())
+      streamed.push(row);
     assert.deepEqual(streamed, [
       { id: 1, name: 'x' },
       { id: 2, name: 'y' },
       { id: 3, name: 'z' },
     ]);
-  } finally {
-    await opened.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('queries run at once read and write what Kysely would, and wait their turn while a transaction is open', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitgate-rows-'));
-  const opened = await openDatabase({ dataDir: dir, databaseUrl: null });
-  try {
-    const { db, syncQueries } = opened;
+  await withDatabase(async ({ db, syncQueries }) => {
     assert.ok(syncQueries, 'SQLite runs queries at once');
     await sql`CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)`.execute(db);
     await sql`INSERT INTO t (name) VALUES ('x'), ('y')`.execute(db);
@@ -95,10 +99,26 @@ test('queries run at once read and write what Kysely would, and wait their turn 
     assert.deepEqual(syncQueries.read(text, [1]), (await sql.raw(text.replace('?', '1')).execute(db)).rows);
     assert.deepEqual(syncQueries.read(text, [2]), [{ id: 2, name: 'y' }]);
 
-    assert.equal(syncQueries.writeEach('UPDATE t SET name = ? WHERE id = ?', [['X', 1], ['Y', 2]]), true);
-    assert.deepEqual((await sql`SELECT name FROM t ORDER BY id`.execute(db)).rows, [{ name: 'X' }, { name: 'Y' }]);
+    assert.equal(
+      syncQueries.writeEach('UPDATE t SET name = ? WHERE id = ?', [
+        ['X', 1],
+        ['Y', 2],
+      ]),
+      true,
+    );
+    assert.deepEqual((await sql`SELECT name FROM t ORDER BY id`.execute(db)).rows, [
+      { name: 'X' },
+      { name: 'Y' },
+    ]);
     // One transaction: a failing write leaves none of the others.
-    assert.throws(() => syncQueries.writeEach('INSERT INTO t (id, name) VALUES (?, ?)', [[3, 'z'], [1, 'taken']]), /UNIQUE/);
+    assert.throws(
+      () =>
+        syncQueries.writeEach('INSERT INTO t (id, name) VALUES (?, ?)', [
+          [3, 'z'],
+          [1, 'taken'],
+        ]),
+      /UNIQUE/,
+    );
     assert.deepEqual((await sql<{ n: number }>`SELECT count(*) AS n FROM t`.execute(db)).rows, [{ n: 2 }]);
 
     let read: unknown[] | null = [];
@@ -116,8 +136,5 @@ test('queries run at once read and write what Kysely would, and wait their turn 
       { id: 2, name: 'Y' },
       { id: 3, name: 'uncommitted' },
     ]);
-  } finally {
-    await opened.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -122,8 +122,8 @@ function withStatementCache(native: SQLite.Database) {
  * A reading statement whose rows are built here from better-sqlite3's raw rows (arrays), in column
  * order as better-sqlite3 builds them (a later column of the same name wins). On Node 20,
  * better-sqlite3 builds each row object through V8's API one column at a time, an internalized name
- * and a map transition each: for the token lookup's 26 columns that cost more than SQLite's own
- * lookup (callgrind, cold lookups). Kysely calls only `all` and `iterate` on a reader.
+ * and a map transition each: for a 26-column join that cost more than SQLite's own lookup
+ * (callgrind, cold token lookups). Kysely calls only `all` and `iterate` on a reader.
  */
 function rowsBuiltHere(statement: SQLite.Statement): SqliteStatement {
   const names = statement.columns().map((column) => column.name);
