@@ -53,9 +53,17 @@ export function createReadCache<Key, Value>(stamp: ChangeStamp | null, maxEntrie
       return value;
     };
     const loaded = load();
-    return loaded instanceof Promise ? loaded.then(keep) : keep(loaded);
+    return whenReady(loaded, keep);
   };
 }
 
 /** A value, or a promise of it when it had to be waited for (see createReadCache). */
 export type MaybeAsync<T> = T | Promise<T>;
+
+/**
+ * `next(value, arg)`: at once for a plain value, once it settles for a promise. The argument is
+ * passed through rather than captured, so the plain path (a token held in memory) makes no closure.
+ */
+export function whenReady<T, U, A = undefined>(value: MaybeAsync<T>, next: (value: T, arg: A) => U, arg?: A): MaybeAsync<U> {
+  return value instanceof Promise ? value.then((settled) => next(settled, arg as A)) : next(value, arg as A);
+}

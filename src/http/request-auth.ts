@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { MaybeAsync, StampReading } from '../db/read-cache.js';
+import { type MaybeAsync, type StampReading, whenReady } from '../db/read-cache.js';
 import type { AuthResult } from '../domain/auth/authenticate.js';
 import { parseAuthorization } from '../domain/auth/credentials.js';
 import type { Services } from '../domain/services.js';
@@ -35,12 +35,10 @@ export function authenticateHeader(request: FastifyRequest, services: Services):
     userAgent: request.headers['user-agent'] ?? null,
     reading: stampReadingOf(request),
   });
-  if (result instanceof Promise) {
-    return result.then((settled) => {
-      request.authResult = settled;
-      return settled;
-    });
-  }
+  return whenReady(result, remember, request);
+}
+
+function remember(result: AuthResult, request: FastifyRequest): AuthResult {
   request.authResult = result;
   return result;
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MaybeAsync, StampReading } from '../../db/read-cache.js';
+import { type MaybeAsync, type StampReading, whenReady } from '../../db/read-cache.js';
 import type { Database } from '../../db/schema.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { type User, toUser } from '../accounts/user-store.js';
@@ -50,8 +50,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
   };
 
   function authenticateToken(candidate: string, ctx: RequestContext): MaybeAsync<AuthResult> {
-    const resolved = tokens.resolve(candidate, ctx.reading);
-    return resolved instanceof Promise ? resolved.then((known) => verdictOn(known, ctx)) : verdictOn(resolved, ctx);
+    return whenReady(tokens.resolve(candidate, ctx.reading), verdictOn, ctx);
   }
 
   function verdictOn(resolved: Resolution, ctx: RequestContext): AuthResult {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { isUniqueViolation, type SyncQueries } from '../../db/open-database.js';
-import type { ChangeStamp, MaybeAsync, StampReading } from '../../db/read-cache.js';
+import { type ChangeStamp, type MaybeAsync, type StampReading, whenReady } from '../../db/read-cache.js';
 import type { AccessTokenRow, Database } from '../../db/schema.js';
 import { type Clock, DAY, MINUTE } from '../../lib/clock.js';
 import { hmacSha256HexWith } from '../../lib/crypto.js';
@@ -253,7 +253,7 @@ export function createTokenService(deps: TokenServiceDeps) {
     resolve(candidate: string, reading?: StampReading): MaybeAsync<Resolution> {
       if (!isWellFormedToken(candidate)) return { status: 'malformed' };
       const found = store.findBySecret(candidate, digestOf, reading);
-      return found instanceof Promise ? found.then(statusOf) : statusOf(found);
+      return whenReady(found, statusOf);
     },
 
     /** Queued, never awaited by a request: written in batches, at most once a minute per token. */

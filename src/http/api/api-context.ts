@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import { ANONYMOUS, type Actor } from '../../domain/auth/actor.js';
 import type { AuthResult } from '../../domain/auth/authenticate.js';
 import type { Services } from '../../domain/services.js';
-import type { MaybeAsync } from '../../db/read-cache.js';
+import { type MaybeAsync, whenReady } from '../../db/read-cache.js';
 import { authenticateHeader } from '../request-auth.js';
 import { sendApiError } from './api-errors.js';
 import { type UrlBase, urlBase } from './presenters/urls.js';
@@ -50,8 +50,7 @@ export function actorOf(request: FastifyRequest): Actor {
  * by REST and GraphQL.
  */
 export function resolveApiActor(request: FastifyRequest, reply: FastifyReply, services: Services): MaybeAsync<Actor | null> {
-  const result = authenticateHeader(request, services);
-  return result instanceof Promise ? result.then((settled) => actorOrRefusal(settled, reply)) : actorOrRefusal(result, reply);
+  return whenReady(authenticateHeader(request, services), actorOrRefusal, reply);
 }
 
 function actorOrRefusal(result: AuthResult, reply: FastifyReply): Actor | null {
