@@ -64,9 +64,11 @@ export function createTokenService(deps: TokenServiceDeps) {
     write: (uses) => store.touchLastUsed(uses),
     order: (a, b) => a.tokenId - b.tokenId,
   });
-  // A row answered from memory is the same object on every use: the time of its last queued use is
-  // kept beside it, so a hot token costs one comparison, not a date conversion, per request.
-  const lastUseQueued = new WeakMap<Readonly<PresentedToken>, number>();
+  // A row answered from memory is the same object on every use: the time of its last use, as read
+  // or as queued since, is kept beside it, so a hot token costs one comparison, not a date
+  // conversion, per request. (A row read again after its last use was written has a recent
+  // `last_used_at`, and nothing to queue for a minute: it is parsed once, not on each use.)
+  const lastUseKnown = new WeakMap<Readonly<PresentedToken>, number>();
   // Its deadline likewise: worked out once per row, not parsed per request.
   const deadlines = new WeakMap<Readonly<PresentedToken>, number>();
   const deadlineOf = (row: Readonly<PresentedToken>) => {
@@ -259,9 +261,13 @@ export function createTokenService(deps: TokenServiceDeps) {
     /** Queued, never awaited by a request: written in batches, at most once a minute per token. */
     touchLastUsed(row: Readonly<PresentedToken>, ip: string | null, userAgent: string | null): void {
       const now = clock.now().getTime();
-      const last = lastUseQueued.get(row) ?? (row.last_used_at === null ? Number.NEGATIVE_INFINITY : Date.parse(row.last_used_at));
+      let last = lastUseKnown.get(row);
+      if (last === undefined) {
+        last = row.last_used_at === null ? Number.NEGATIVE_INFINITY : Date.parse(row.last_used_at);
+        lastUseKnown.set(row, last);
+      }
       if (last >= now - MINUTE) return;
-      lastUseQueued.set(row, now);
+      lastUseKnown.set(row, now);
       lastUsed.add(row.id, { tokenId: row.id, at: toDbTime(new Date(now)), notBefore: toDbTime(new Date(now - MINUTE)), ip, userAgent });
     },
 
