@@ -6,6 +6,7 @@ import { buildApp } from './http/app.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { StartupError } from './startup-error.js';
 import type { Clock } from './lib/clock.js';
+import { pinTickObjectShape } from './lib/tick-shape.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -29,6 +30,7 @@ export async function startServer(
       throw new StartupError(`cannot read TLS certificate or key: ${(error as Error).message}`);
     }
   }
+  pinTickObjectShape();
   // Domain warnings go to the server's log once it exists.
   let warn = warnOnStderr;
   const runtime = await openRuntime(config, { clock: options.clock, scanInBackground: true, warn: (m, d) => warn(m, d) });
