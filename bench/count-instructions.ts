@@ -12,7 +12,12 @@
  * `cold`: GET /api/v3/user with a different token each request, out of COUNT_TOKENS (200,000) seeded.
  * Environment: COUNT_REQUESTS (3000 per measurement), COUNT_WARMUP (3000), COUNT_ROUNDS (2; the
  * order of the builds alternates from round to round), COUNT_KEEP=DIR (the main thread's dumps are
- * copied there, for callgrind_annotate). Needs valgrind (apt-get install valgrind).
+ * copied there, for callgrind_annotate, with V8's perf map to name JIT code: bench/name-jit-code.ts),
+ * COUNT_GC=1 (a full garbage collection in the server once it has answered its first health check,
+ * before the warm-up, as V8's memory reducer makes in a server that starts and then waits: what it
+ * collects then can cost every later request; without it a round may or may not have had one,
+ * which made rounds read 20-40% apart).
+ * Needs valgrind (apt-get install valgrind).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -51,12 +56,19 @@ async function send(url: string, headers: Record<string, string>, amount: number
   await autocannon({ url, headers, connections: 16, amount, ...(requests ? { requests } : {}) });
 }
 
+/** Loaded into the server with COUNT_GC: a full collection when it receives SIGUSR2. */
+const GC_ON_SIGNAL = 'process.on("SIGUSR2", () => setImmediate(() => globalThis.gc()));';
+
 /** Starts one build under callgrind, loads it, and counts its main thread's instructions for `requests` requests. */
 async function count(bin: string, dataDir: string, headers: Record<string, string>, work: string): Promise<number> {
   const port = await freePort();
   const out = path.join(work, `callgrind-${port}`);
   const args = ['--tool=callgrind', '--smc-check=all-non-file', '--separate-threads=yes', `--callgrind-out-file=${out}`];
-  const server = spawn('valgrind', [...args, process.execPath, bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir], {
+  // With COUNT_KEEP, V8 also writes its perf map (JIT code addresses -> JS function names), kept
+  // beside the dump: bench/name-jit-code.py puts names on callgrind's anonymous addresses.
+  const nodeFlags = process.env.COUNT_KEEP ? ['--perf-basic-prof'] : [];
+  if (process.env.COUNT_GC) nodeFlags.push('--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(GC_ON_SIGNAL)}`);
+  const server = spawn('valgrind', [...args, process.execPath, ...nodeFlags, bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir], {
     env: gitgateEnv(),
     stdio: 'ignore',
   });
@@ -68,6 +80,10 @@ async function count(bin: string, dataDir: string, headers: Record<string, strin
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const url = base + (which === 'health' ? '/-/health' : '/api/v3/user');
+    if (process.env.COUNT_GC) {
+      server.kill('SIGUSR2');
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
     await send(url, headers, warmup);
     execFileSync('callgrind_control', ['--zero', String(server.pid)], { stdio: 'ignore' });
     await send(url, headers, requests);
@@ -75,7 +91,14 @@ async function count(bin: string, dataDir: string, headers: Record<string, strin
     // The dump writes one file per thread, OUT.1-01 for the main thread.
     const dump = fs.readdirSync(work).find((name) => name === `${path.basename(out)}.1-01`);
     if (!dump) throw new Error('callgrind wrote no dump for the main thread');
-    if (process.env.COUNT_KEEP) fs.copyFileSync(path.join(work, dump), path.join(process.env.COUNT_KEEP, `${which}-${port}.callgrind`));
+    if (process.env.COUNT_KEEP) {
+      fs.copyFileSync(path.join(work, dump), path.join(process.env.COUNT_KEEP, `${which}-${port}.callgrind`));
+      const perfMap = `/tmp/perf-${server.pid}.map`;
+      if (fs.existsSync(perfMap)) {
+        fs.copyFileSync(perfMap, path.join(process.env.COUNT_KEEP, `${which}-${port}.perf-map`));
+        fs.rmSync(perfMap);
+      }
+    }
     const summary = /^summary: (\d+)/m.exec(fs.readFileSync(path.join(work, dump), 'utf8'));
     return Number(summary?.[1]) / requests;
   } finally {
