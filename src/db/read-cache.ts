@@ -39,7 +39,9 @@ export function createReadCache<Key, Value>(stamp: ChangeStamp | null, maxEntrie
       entries.clear();
       readAt = before;
     }
-    if (entries.has(key)) return entries.get(key) as Value;
+    // One lookup for a hit (`has` is asked only when `get` finds nothing: a value may be undefined).
+    const hit = entries.get(key);
+    if (hit !== undefined || entries.has(key)) return hit as Value;
     // A value read after `before` is at least as new as the state `before` names, so it may be
     // kept under it: a later commit changes the stamp and empties the cache. Unless a call made
     // while the load was waiting already moved the cache on to a newer stamp: then the value may

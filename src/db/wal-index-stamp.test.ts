@@ -111,16 +111,34 @@ test('a header whose two copies differ, or whose checksum is wrong, is not trust
     const copies = Buffer.alloc(96);
     const fd = fs.openSync(`${file}-shm`, 'r');
     fs.readSync(fd, copies, 0, 96, 0);
-    assert.equal(isWholeHeader(copies), true, 'the header SQLite wrote');
+    // As the stamp reads them: the 32-bit words SQLite wrote, in this host's byte order.
+    const wordsOf = (bytes: Buffer) => new Uint32Array(new Uint8Array(bytes).buffer);
+    assert.equal(isWholeHeader(wordsOf(copies)), true, 'the header SQLite wrote');
 
     const halfWritten = Buffer.from(copies);
     halfWritten[48 + 16] = (halfWritten[48 + 16]! + 1) & 0xff;
-    assert.equal(isWholeHeader(halfWritten), false, 'copies differ while a commit is being written');
+    assert.equal(isWholeHeader(wordsOf(halfWritten)), false, 'copies differ while a commit is being written');
 
     const corrupt = Buffer.from(copies);
     corrupt[16] = (corrupt[16]! + 1) & 0xff;
     corrupt[48 + 16] = corrupt[16]!;
-    assert.equal(isWholeHeader(corrupt), false, 'equal copies with a wrong checksum');
+    assert.equal(isWholeHeader(wordsOf(corrupt)), false, 'equal copies with a wrong checksum');
+
+    // isInit 0, with the checksum SQLite would write for it: only the isInit check can refuse it.
+    const uninitialised = wordsOf(copies);
+    new Uint8Array(uninitialised.buffer)[12] = 0;
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < 10; i += 2) {
+      s1 = (s1 + uninitialised[i]! + s2) >>> 0;
+      s2 = (s2 + uninitialised[i + 1]! + s1) >>> 0;
+    }
+    uninitialised.set([s1, s2], 10);
+    uninitialised.copyWithin(12, 0, 12);
+    assert.equal(isWholeHeader(uninitialised), false, 'a header not yet initialised (isInit 0)');
+    new Uint8Array(uninitialised.buffer)[12] = 1;
+    new Uint8Array(uninitialised.buffer)[48 + 12] = 1;
+    assert.equal(isWholeHeader(uninitialised), false, 'and the same header with isInit 1 fails its checksum');
     return () => fs.closeSync(fd);
   });
 });

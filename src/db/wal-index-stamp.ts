@@ -25,25 +25,37 @@ export function walIndexStamp(
   options: { map?: boolean } = {},
 ): { stamp: ChangeStamp; close(): void; readsMemory: boolean } {
   let file = openShared(shmFile);
-  let mapped = options.map === false ? null : (file?.mapped ?? null);
-  const buffer = Buffer.alloc(HEADER_BYTES * 2);
+  const mapped = options.map === false ? null : (file?.mapped ?? null);
+  // The two copies as read, as bytes and as the 32-bit words SQLite wrote (in the host's order).
+  const words = new Uint32Array(HEADER_WORDS * 2);
+  const bytes = Buffer.from(words.buffer);
+  // Views of the mapping's two copies, made once: copying from them is one built-in call each.
+  let copies = mapped && [mapped.subarray(0, HEADER_BYTES), mapped.subarray(HEADER_BYTES, HEADER_BYTES * 2)];
+  // The last whole header and its stamp: while no commit changes it (every request between
+  // commits), the same string is answered, with none built and none compared character by character.
+  const lastWords = new Uint32Array(HEADER_WORDS);
+  let lastStamp: string | null = null;
   return {
     readsMemory: mapped !== null,
     stamp() {
       if (file === null) return fallback();
-      if (mapped) {
+      if (copies) {
         // Copy 0, then copy 1: SQLite writes copy 1 first, so copies read in this order and found
         // equal were not caught halfway through a commit (SQLite's walIndexTryHdr reads them so).
-        mapped.copy(buffer, 0, 0, HEADER_BYTES);
-        mapped.copy(buffer, HEADER_BYTES, HEADER_BYTES, HEADER_BYTES * 2);
-      } else if (fs.readSync(file.fd, buffer, 0, buffer.length, 0) !== buffer.length) return fallback();
-      return isWholeHeader(buffer) ? buffer.toString('latin1', 0, HEADER_BYTES) : fallback();
+        bytes.set(copies[0]!, 0);
+        bytes.set(copies[1]!, HEADER_BYTES);
+      } else if (fs.readSync(file.fd, bytes, 0, bytes.length, 0) !== bytes.length) return fallback();
+      if (!isWholeHeader(words)) return fallback();
+      if (lastStamp !== null && sameHeader(words, lastWords)) return lastStamp;
+      for (let i = 0; i < HEADER_WORDS; i++) lastWords[i] = words[i]!;
+      lastStamp = bytes.toString('latin1', 0, HEADER_BYTES);
+      return lastStamp;
     },
     /** After the database connection is closed, never before (see openShared). */
     close() {
       if (file !== null) closeShared(shmFile);
       file = null;
-      mapped = null; // unmapped by the addon once no one references it
+      copies = null; // the mapping is unmapped by the addon once no one references it
     },
   };
 }
@@ -124,22 +136,34 @@ function mapShared(fd: number): Buffer | null {
 
 /** struct WalIndexHdr: iVersion, unused, iChange, isInit, bigEndCksum, szPage, mxFrame, nPage, aFrameCksum[2], aSalt[2], aCksum[2]. */
 const HEADER_BYTES = 48;
-const CHECKSUMMED_BYTES = 40;
+const HEADER_WORDS = HEADER_BYTES / 4;
+/** The checksum covers the header up to aCksum: its first 10 words. */
+const CHECKSUMMED_WORDS = 10;
 const WALINDEX_VERSION = 3007000;
+/** isInit is the byte at offset 12: word 3's low byte on a little-endian host, its high byte on a big-endian one. */
+const IS_INIT_WORD = 3;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const IS_INIT_MASK = LITTLE_ENDIAN ? 0xff : 0xff000000 | 0;
+const IS_INIT = LITTLE_ENDIAN ? 1 : 1 << 24;
 
 /**
- * The two copies agree, the header is initialised, and its checksum holds. SQLite sums it in the
- * host's byte order, read here as little-endian (x86-64, arm64): on a big-endian host the checksum
- * never holds and the fallback answers.
+ * The two copies (24 words, as SQLite wrote them, in the host's byte order) agree, the header is
+ * initialised, and its checksum holds. SQLite sums the header in the host's byte order
+ * (walIndexWriteHdr), as the words are read here.
  */
-export function isWholeHeader(copies: Buffer): boolean {
-  if (copies.compare(copies, 0, HEADER_BYTES, HEADER_BYTES, HEADER_BYTES * 2) !== 0) return false;
-  if (copies.readUInt32LE(0) !== WALINDEX_VERSION || copies[12] !== 1) return false;
+export function isWholeHeader(copies: Uint32Array): boolean {
+  for (let i = 0; i < HEADER_WORDS; i++) if (copies[i] !== copies[HEADER_WORDS + i]) return false;
+  if (copies[0] !== WALINDEX_VERSION || (copies[IS_INIT_WORD]! & IS_INIT_MASK) !== IS_INIT) return false;
   let s1 = 0;
   let s2 = 0;
-  for (let offset = 0; offset < CHECKSUMMED_BYTES; offset += 8) {
-    s1 = (s1 + copies.readUInt32LE(offset) + s2) >>> 0;
-    s2 = (s2 + copies.readUInt32LE(offset + 4) + s1) >>> 0;
+  for (let i = 0; i < CHECKSUMMED_WORDS; i += 2) {
+    s1 = (s1 + copies[i]! + s2) >>> 0;
+    s2 = (s2 + copies[i + 1]! + s1) >>> 0;
   }
-  return s1 === copies.readUInt32LE(CHECKSUMMED_BYTES) && s2 === copies.readUInt32LE(CHECKSUMMED_BYTES + 4);
+  return s1 === copies[CHECKSUMMED_WORDS] && s2 === copies[CHECKSUMMED_WORDS + 1];
+}
+
+function sameHeader(words: Uint32Array, last: Uint32Array): boolean {
+  for (let i = 0; i < HEADER_WORDS; i++) if (words[i] !== last[i]) return false;
+  return true;
 }
