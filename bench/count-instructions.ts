@@ -14,7 +14,7 @@
  * order of the builds alternates from round to round), COUNT_KEEP=DIR (the main thread's dumps are
  * copied there, for callgrind_annotate, with V8's perf map to name JIT code: bench/name-jit-code.ts),
  * COUNT_GC=1 (a full garbage collection in the server once it has answered its first health check,
- * before the warm-up, as V8's memory reducer makes in a server that starts and then waits: what it
+ * before the warm-up, as V8's memory reducer may make in a server that starts and then waits: what it
  * collects then can cost every later request; without it a round may or may not have had one,
  * which made rounds read 20-40% apart).
  * Needs valgrind (apt-get install valgrind).
@@ -65,7 +65,7 @@ async function count(bin: string, dataDir: string, headers: Record<string, strin
   const out = path.join(work, `callgrind-${port}`);
   const args = ['--tool=callgrind', '--smc-check=all-non-file', '--separate-threads=yes', `--callgrind-out-file=${out}`];
   // With COUNT_KEEP, V8 also writes its perf map (JIT code addresses -> JS function names), kept
-  // beside the dump: bench/name-jit-code.py puts names on callgrind's anonymous addresses.
+  // beside the dump: bench/name-jit-code.ts puts names on callgrind's anonymous addresses.
   const nodeFlags = process.env.COUNT_KEEP ? ['--perf-basic-prof'] : [];
   if (process.env.COUNT_GC) nodeFlags.push('--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(GC_ON_SIGNAL)}`);
   const server = spawn('valgrind', [...args, process.execPath, ...nodeFlags, bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir], {
