@@ -99,17 +99,16 @@ function openSqlite(file: string): OpenDatabase {
  * (`RemoveEnvironmentCleanupHook: Assertion (env) != nullptr`), so no Statement is ever left for
  * the garbage collector: they stay referenced, even after close, until the process exits.
  */
-const retainedStatements: Map<string, SQLite.Statement>[] = [];
+const retainedStatements: Map<string, unknown>[] = [];
 
 function withStatementCache(native: SQLite.Database) {
-  const statements = new Map<string, SQLite.Statement>();
+  // A reader's wrapper (rowsBuiltHere) holds its Statement, so keeping the wrappers keeps them all.
   const kept = new Map<string, SqliteStatement>();
-  retainedStatements.push(statements);
+  retainedStatements.push(kept);
   const prepare = (text: string) => {
     let statement = kept.get(text);
     if (!statement) {
       const prepared = native.prepare(text);
-      statements.set(text, prepared);
       statement = prepared.reader ? rowsBuiltHere(prepared) : prepared;
       kept.set(text, statement);
     }

@@ -54,8 +54,7 @@ export function createReadCache<Key, Value>(stamp: ChangeStamp | null, maxEntrie
       }
       return value;
     };
-    const loaded = load();
-    return whenReady(loaded, keep);
+    return whenReady(load(), keep);
   };
 }
 

@@ -6,7 +6,7 @@ import { type Clock, DAY, MINUTE } from '../../lib/clock.js';
 import { hmacSha256HexWith } from '../../lib/crypto.js';
 import { createWriteBehind } from '../../lib/write-behind.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
-import { toDbTime } from '../../lib/time.js';
+import { dbTimeOf, toDbTime } from '../../lib/time.js';
 import type { User } from '../accounts/user-store.js';
 import type { AuditActor, AuditLog } from '../audit/audit-log.js';
 import { DEFAULT_EXPIRATION, type ExpirationChoice, resolveExpiration, tokenDeadline } from './expiration.js';
@@ -268,7 +268,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       }
       if (last >= now - MINUTE) return;
       lastUseKnown.set(row, now);
-      lastUsed.add(row.id, { tokenId: row.id, at: toDbTime(new Date(now)), notBefore: toDbTime(new Date(now - MINUTE)), ip, userAgent });
+      lastUsed.add(row.id, { tokenId: row.id, at: dbTimeOf(now), notBefore: dbTimeOf(now - MINUTE), ip, userAgent });
     },
 
     /** Writes the queued last-used times now (before shutdown; tests that read them). */
