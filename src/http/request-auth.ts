@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type MaybeAsync, type StampReading, whenReady } from '../db/read-cache.js';
-import type { AuthResult } from '../domain/auth/authenticate.js';
-import { parseAuthorization } from '../domain/auth/credentials.js';
+import type { Socket } from 'node:net';
+import type { AuthResult, PreparedCredential } from '../domain/auth/authenticate.js';
+import { safeEqual } from '../lib/crypto.js';
 import type { Services } from '../domain/services.js';
 
 declare module 'fastify' {
@@ -30,12 +31,37 @@ export function decorateRequestAuth(app: FastifyInstance): void {
  */
 export function authenticateHeader(request: FastifyRequest, services: Services): MaybeAsync<AuthResult> {
   if (request.authResult) return request.authResult;
-  const result = services.authenticator.authenticate(parseAuthorization(request.headers.authorization), {
+  const result = services.authenticator.authenticate(credentialOf(request, services), {
     ip: request.ip,
     userAgent: request.headers['user-agent'] ?? null,
     reading: stampReadingOf(request),
   });
   return whenReady(result, remember, request);
+}
+
+const lastTokenHeader = Symbol('gitgate.lastTokenHeader');
+
+interface ConnectionMemory {
+  [lastTokenHeader]?: { header: string; credential: PreparedCredential };
+}
+
+/**
+ * The request's credential, prepared (see Authenticator.prepare). A client sends the same
+ * Authorization header on every request of a keep-alive connection, and what is derived from its
+ * text alone (the parse, the token's checksum and its key in memory, mostly a SHA-256) is then the
+ * same: a token header's is kept with the connection until another header arrives on it. What the
+ * token resolves to is not kept here: that is looked up on every request, so a revocation or an
+ * expiry applies to the next one. Compared in constant time: behind a proxy that pools connections,
+ * the last header may be another client's.
+ */
+function credentialOf(request: FastifyRequest, services: Services): PreparedCredential {
+  const header = request.headers.authorization;
+  const connection = request.raw.socket as (Socket & ConnectionMemory) | null;
+  const last = connection?.[lastTokenHeader];
+  if (last !== undefined && header !== undefined && safeEqual(last.header, header)) return last.credential;
+  const credential = services.authenticator.prepare(header);
+  if (connection && header !== undefined && credential.kind === 'token') connection[lastTokenHeader] = { header, credential };
+  return credential;
 }
 
 function remember(result: AuthResult, request: FastifyRequest): AuthResult {

@@ -22,8 +22,18 @@ export function sha256Hex(value: string | Buffer): string {
   return hash('sha256', value, 'hex');
 }
 
-/** Constant-time equality for secrets and digests; different lengths are simply unequal. */
+/**
+ * Constant-time equality for secrets and digests; different lengths are simply unequal. Two strings
+ * are compared code unit by code unit, with no early exit and nothing allocated (a keep-alive
+ * connection's Authorization header is compared with its last one on every request).
+ */
 export function safeEqual(a: Buffer | string, b: Buffer | string): boolean {
+  if (typeof a === 'string' && typeof b === 'string') {
+    if (a.length !== b.length) return false;
+    let difference = 0;
+    for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+    return difference === 0;
+  }
   const left = typeof a === 'string' ? Buffer.from(a) : a;
   const right = typeof b === 'string' ? Buffer.from(b) : b;
   if (left.length !== right.length) return false;

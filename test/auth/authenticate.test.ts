@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, test } from 'node:test';
 import type { AuthResult } from '../../src/domain/auth/authenticate.js';
-import { parseAuthorization } from '../../src/domain/auth/credentials.js';
 import { DAY } from '../../src/lib/clock.js';
 import { runGitgate } from '../helpers/cli.js';
 import { createToken, createUser, startTestServer, type TestServer } from '../helpers/server.js';
@@ -15,7 +15,7 @@ after(() => server.close());
 let ipCounter = 0;
 const freshIp = () => `198.51.100.${++ipCounter}`;
 const auth = async (header: string | undefined, ip = freshIp()): Promise<AuthResult> =>
-  server.services.authenticator.authenticate(parseAuthorization(header), { ip, userAgent: 'test' });
+  server.services.authenticator.authenticate(server.services.authenticator.prepare(header), { ip, userAgent: 'test' });
 const basic = (s: string) => `Basic ${Buffer.from(s).toString('base64')}`;
 const failure = (result: AuthResult) => (result.ok ? 'ok' : result.failure.reason);
 
@@ -109,6 +109,45 @@ test('a token revoked or a user suspended by another process (the CLI) is refuse
   assert.equal(failure(await auth(`token ${kept.token}`)), 'suspended');
 });
 
+test('on one keep-alive connection, each request is authenticated by its own header: a revoked token is refused on the next request', async () => {
+  const user = await createUser(server);
+  const other = await createUser(server);
+  const first = await createToken(server, user);
+  const second = await createToken(server, other);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const sockets = new Set<unknown>();
+  // GET /api/v3/user over the agent's one connection: the status, and the login or the message.
+  const get = (authorization?: string) =>
+    new Promise<{ status: number; login?: string; message?: string }>((resolve, reject) => {
+      const request = http.get(`${server.url}/api/v3/user`, { agent, headers: authorization ? { authorization } : {} }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => {
+          const { login, message } = JSON.parse(body) as { login?: string; message?: string };
+          resolve({ status: response.statusCode!, ...(login ? { login } : { message }) });
+        });
+      });
+      request.on('socket', (socket) => sockets.add(socket));
+      request.on('error', reject);
+    });
+  try {
+    assert.deepEqual(await get(`token ${first.token}`), { status: 200, login: user.login });
+    assert.deepEqual(await get(`token ${first.token}`), { status: 200, login: user.login });
+    assert.deepEqual(await get(`token ${second.token}`), { status: 200, login: other.login });
+    assert.deepEqual(await get(`Bearer ${first.token}`), { status: 200, login: user.login });
+    const oneOff = `${first.token.slice(0, -1)}${first.token.endsWith('x') ? 'y' : 'x'}`;
+    assert.deepEqual(await get(`token ${oneOff}`), { status: 401, message: 'Bad credentials' }, 'a token one character off');
+    assert.deepEqual(await get(), { status: 401, message: 'Requires authentication' }, 'no header: anonymous again');
+    assert.deepEqual(await get(`token ${first.token}`), { status: 200, login: user.login });
+    await server.services.tokens.delete(user, first.id, 'cli');
+    assert.deepEqual(await get(`token ${first.token}`), { status: 401, message: 'Bad credentials' }, 'deleted: refused on the next request');
+    assert.equal(sockets.size, 1, 'every request went over the one connection');
+  } finally {
+    agent.destroy();
+  }
+});
+
 test('password authentication is off by default and says so', async () => {
   const user = await createUser(server);
   assert.equal(failure(await auth(basic(`${user.login}:${user.password}`))), 'password_auth_disabled');
@@ -133,7 +172,7 @@ test('the site maximum lifetime is enforced when a token is used', async () => {
     const { token } = await createToken(capped, user, { expires: '90' });
     const info = (await capped.services.tokens.list(user))[0]!;
     assert.equal(new Date(info.expiresAt!).getTime() - new Date(info.createdAt).getTime(), 30 * DAY);
-    const authenticate = (header: string) => capped.services.authenticator.authenticate(parseAuthorization(header), { ip: freshIp(), userAgent: null });
+    const authenticate = (header: string) => capped.services.authenticator.authenticate(capped.services.authenticator.prepare(header), { ip: freshIp(), userAgent: null });
     assert.equal(failure(await authenticate(`token ${token}`)), 'ok');
     capped.clock.advance(30 * DAY);
     assert.equal(failure(await authenticate(`token ${token}`)), 'bad_credentials');

@@ -105,10 +105,10 @@ engineTest('authenticates tokens and refuses those of a suspended user', async (
   const user = await accounts.createUser({ login: 'auth', email: 'auth@example.com', password: PASSWORD }, 'cli');
   const { token } = await tokens.create(user, { note: 'x', scopes: ['repo'] }, 'cli');
   const ctx = { ip: '127.0.0.1', userAgent: null };
-  const ok = await authenticator.authenticate({ kind: 'token', token }, ctx);
+  const ok = await authenticator.authenticate(authenticator.prepare(`token ${token}`), ctx);
   assert.ok(ok.ok && ok.actor.kind === 'user' && ok.actor.user.login === 'auth');
   await accounts.suspend('auth', 'cli');
-  const refused = await authenticator.authenticate({ kind: 'token', token }, ctx);
+  const refused = await authenticator.authenticate(authenticator.prepare(`token ${token}`), ctx);
   assert.deepEqual(refused, { ok: false, failure: { reason: 'suspended' } });
 });
 

@@ -5,10 +5,10 @@ import type { AccountService } from '../accounts/account-service.js';
 import { type User, toUser } from '../accounts/user-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { expandScopes, parseStoredScopes } from '../tokens/scopes.js';
-import type { Resolution, TokenService } from '../tokens/token-service.js';
+import type { ExaminedToken, Resolution, TokenService } from '../tokens/token-service.js';
 import type { TokenWithOwner } from '../tokens/token-store.js';
 import { ANONYMOUS, type Actor } from './actor.js';
-import type { Credential } from './credentials.js';
+import { type Credential, parseAuthorization } from './credentials.js';
 import type { createInvalidTokenThrottle, createPasswordThrottle } from './throttle.js';
 
 /** Why a presented credential was refused. A present-but-bad credential is never downgraded to anonymous. */
@@ -19,6 +19,13 @@ export type AuthFailure =
   | { reason: 'throttled'; retryAfterSeconds: number };
 
 export type AuthResult = { ok: true; actor: Actor } | { ok: false; failure: AuthFailure };
+
+/**
+ * An Authorization header's credential with what its text alone tells already derived: a token is
+ * examined (see TokenService.examine), null when malformed. Nothing here depends on the database or
+ * the time, so a caller that meets the same header again may keep it (see `prepare`).
+ */
+export type PreparedCredential = Exclude<Credential, { kind: 'token' }> | { kind: 'token'; token: ExaminedToken | null };
 
 export interface RequestContext {
   ip: string;
@@ -49,8 +56,8 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     return { ok: false, failure };
   };
 
-  function authenticateToken(candidate: string, ctx: RequestContext): MaybeAsync<AuthResult> {
-    return whenReady(tokens.resolve(candidate, ctx.reading), verdictOn, ctx);
+  function authenticateToken(examined: ExaminedToken | null, ctx: RequestContext): MaybeAsync<AuthResult> {
+    return whenReady(tokens.resolve(examined, ctx.reading), verdictOn, ctx);
   }
 
   function verdictOn(resolved: Resolution, ctx: RequestContext): AuthResult {
@@ -110,8 +117,14 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
   }
 
   return {
+    /** Parses an Authorization header and examines the token it carries, if any: see PreparedCredential. */
+    prepare(header: string | undefined): PreparedCredential {
+      const credential = parseAuthorization(header);
+      return credential.kind === 'token' ? { kind: 'token', token: tokens.examine(credential.token) } : credential;
+    },
+
     /** Answered without a promise for a token held in memory (see createReadCache). */
-    authenticate(credential: Credential, ctx: RequestContext): MaybeAsync<AuthResult> {
+    authenticate(credential: PreparedCredential, ctx: RequestContext): MaybeAsync<AuthResult> {
       switch (credential.kind) {
         case 'none':
           return { ok: true, actor: ANONYMOUS };

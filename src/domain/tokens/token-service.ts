@@ -47,6 +47,12 @@ export type Resolution =
   | ({ status: 'expired' } & TokenWithOwner)
   | ({ status: 'live' } & TokenWithOwner);
 
+/** A presented token whose format and checksum hold, with its key in memory (see TokenService.examine). */
+export interface ExaminedToken {
+  readonly secret: string;
+  readonly memoryKey: string;
+}
+
 export const MAX_NOTE_LENGTH = 100;
 
 function validateNote(note: string): string {
@@ -85,6 +91,8 @@ export function createTokenService(deps: TokenServiceDeps) {
     return { status: 'live', ...found };
   };
   const digestOf = hmacSha256HexWith(secretKey);
+  const examine = (candidate: string): ExaminedToken | null =>
+    isWellFormedToken(candidate) ? { secret: candidate, memoryKey: store.memoryKeyOf(candidate) } : null;
   const noteTaken = (note: string) => conflict('note_taken', 'note', `Note has already been taken: you have a token named "${note}".`);
 
   async function getOwned(user: User, id: number): Promise<AccessTokenRow> {
@@ -249,13 +257,21 @@ export function createTokenService(deps: TokenServiceDeps) {
     },
 
     /**
-     * Resolves a presented token. The format and checksum are checked before any database access;
-     * an expired token answers like an unknown one (with `expired` set so the caller can audit it).
+     * What a presented token's text alone tells: null when its format or checksum is wrong, else
+     * the key its lookup is kept under in memory. A function of the text only, so a caller that
+     * meets the same text again (a keep-alive connection's header) may keep the answer.
      */
-    resolve(candidate: string, reading?: StampReading): MaybeAsync<Resolution> {
-      if (!isWellFormedToken(candidate)) return { status: 'malformed' };
-      const found = store.findBySecret(candidate, digestOf, reading);
-      return whenReady(found, statusOf);
+    examine,
+
+    /**
+     * Resolves a presented token, examined first (see `examine`): a malformed one never reaches the
+     * database. An expired token answers like an unknown one (with `expired` set so the caller can
+     * audit it).
+     */
+    resolve(candidate: string | ExaminedToken | null, reading?: StampReading): MaybeAsync<Resolution> {
+      const examined = typeof candidate === 'string' ? examine(candidate) : candidate;
+      if (!examined) return { status: 'malformed' };
+      return whenReady(store.findBySecret(examined.secret, examined.memoryKey, digestOf, reading), statusOf);
     },
 
     /** Queued, never awaited by a request: written in batches, at most once a minute per token. */
