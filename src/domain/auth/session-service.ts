@@ -58,7 +58,7 @@ export function createSessionService(deps: { db: Kysely<Database>; clock: Clock;
     },
 
     isSudo(session: Session): boolean {
-      return session.sudoAt !== null && clock.now().getTime() - new Date(session.sudoAt).getTime() < SUDO_WINDOW_MS;
+      return session.sudoAt !== null && clock.millis() - new Date(session.sudoAt).getTime() < SUDO_WINDOW_MS;
     },
 
     async confirmSudo(session: Session): Promise<void> {

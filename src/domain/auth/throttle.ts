@@ -19,7 +19,7 @@ export type RetryAfter = number;
 export function createInvalidTokenThrottle(clock: Clock, limit: ThrottleLimit | null) {
   const windows = new Map<string, { start: number; count: number }>();
   const current = (ip: string) => {
-    const now = clock.now().getTime();
+    const now = clock.millis();
     const entry = windows.get(ip);
     if (!entry || now - entry.start >= limit!.windowMs) return { start: now, count: 0, now };
     return { ...entry, now };
@@ -55,7 +55,7 @@ export function createPasswordThrottle(db: Kysely<Database>, clock: Clock, limit
   return {
     async retryAfter(ip: string, account: string): Promise<RetryAfter> {
       if (!limit) return 0;
-      const now = clock.now().getTime();
+      const now = clock.millis();
       const keys = keysFor(ip, account);
       const rows = await db.selectFrom('counters').selectAll().where('key', 'in', keys.map((k) => k.key)).execute();
       let wait = 0;

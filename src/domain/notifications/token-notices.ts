@@ -56,7 +56,7 @@ export function createTokenNotices(deps: { db: Kysely<Database>; clock: Clock; m
     /** Sends every notice now due; returns how many this instance sent. Safe to run on every instance. */
     async sendDueExpiryNotices(): Promise<number> {
       if (!mailer.enabled) return 0;
-      const now = clock.now().getTime();
+      const now = clock.millis();
       let sent = 0;
       for (const kind of kinds) {
         const due = await db

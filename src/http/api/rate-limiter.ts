@@ -35,7 +35,7 @@ export function createRateLimiter(deps: { db: Kysely<Database>; clock: Clock; fl
   const windowOf = (now: number) => Math.floor(now / HOUR) * HOUR;
 
   function current(key: string): Entry {
-    const window = windowOf(clock.now().getTime());
+    const window = windowOf(clock.millis());
     let entry = entries.get(key);
     if (!entry || entry.window !== window) {
       entry = { window, pending: 0, shared: 0 };
@@ -80,7 +80,7 @@ export function createRateLimiter(deps: { db: Kysely<Database>; clock: Clock; fl
 
   /** Every budget of this window in one transaction: one commit a second, whatever the number of keys. */
   async function flushOnce(): Promise<void> {
-    const window = windowOf(clock.now().getTime());
+    const window = windowOf(clock.millis());
     dropPastWindows(window);
     const live = [...entries].map(([key, entry]) => ({ key, entry, delta: entry.pending }));
     if (live.length === 0) return;

@@ -49,7 +49,7 @@ export function createFlash(services: Services, config: Config) {
 
   return {
     set(reply: FastifyReply, session: Session, flash: Flash) {
-      const sealed = seal({ ...flash, sid: session.id, exp: services.clock.now().getTime() + LIFETIME_MS });
+      const sealed = seal({ ...flash, sid: session.id, exp: services.clock.millis() + LIFETIME_MS });
       reply.setCookie(FLASH_COOKIE, sealed, { ...cookieOptions(config), maxAge: LIFETIME_MS / 1000 });
     },
 
@@ -59,7 +59,7 @@ export function createFlash(services: Services, config: Config) {
       if (!text) return null;
       reply.clearCookie(FLASH_COOKIE, cookieOptions(config));
       const value = open(text);
-      if (!value || !session || value.sid !== session.id || value.exp < services.clock.now().getTime()) return null;
+      if (!value || !session || value.sid !== session.id || value.exp < services.clock.millis()) return null;
       return { token: value.token, notice: value.notice };
     },
   };
