@@ -1,9 +1,9 @@
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type MaybeAsync, type StampReading, whenReady } from '../db/read-cache.js';
-import type { Socket } from 'node:net';
 import type { AuthResult, PreparedCredential } from '../domain/auth/authenticate.js';
-import { safeEqual } from '../lib/crypto.js';
 import type { Services } from '../domain/services.js';
+import { safeEqual } from '../lib/crypto.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
