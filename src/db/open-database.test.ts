@@ -59,6 +59,8 @@ test('rows read through Kysely are the rows better-sqlite3 builds, value for val
       'SELECT a.*, b.* FROM a JOIN b ON b.a_id = a.id ORDER BY a.id',
       'SELECT count(*) AS n, sum(score) AS total FROM a',
       'SELECT * FROM a WHERE id = 99',
+      // Names that would break generated code if they were not quoted as they should be.
+      `SELECT id AS "a""b", name AS 'x\ny', score AS "0", note AS "constructor", id AS "\u2028" FROM a ORDER BY id`,
     ]) {
       const rows = await run(text);
       assert.deepEqual(rows, native(text), text);
@@ -68,6 +70,11 @@ test('rows read through Kysely are the rows better-sqlite3 builds, value for val
     const [first] = (await run('SELECT * FROM a WHERE id = 1')) as Record<string, unknown>[];
     assert.deepEqual(Object.keys(first!), ['id', 'name', 'score', 'data', 'note']);
     assert.ok(Buffer.isBuffer(first!.data));
+    // A column named __proto__ is a field of the row, not its prototype.
+    const [odd] = (await run('SELECT name AS "__proto__", id FROM a WHERE id = 1')) as Record<string, unknown>[];
+    assert.deepEqual(Object.getOwnPropertyDescriptor(odd!, '__proto__')?.value, first!.name);
+    assert.equal(Object.getPrototypeOf(odd!), Object.prototype);
+    assert.deepEqual(Object.keys(odd!), ['__proto__', 'id']);
   });
 });
 

@@ -127,11 +127,7 @@ function withStatementCache(native: SQLite.Database) {
 function rowsBuiltHere(statement: SQLite.Statement): SqliteStatement {
   const names = statement.columns().map((column) => column.name);
   statement.raw(true);
-  const toRow = (values: unknown[]) => {
-    const row: Record<string, unknown> = {};
-    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
-    return row;
-  };
+  const toRow = rowBuilder(names);
   return {
     reader: true,
     all: (parameters) => (statement.all(parameters) as unknown[][]).map(toRow),
@@ -140,6 +136,25 @@ function rowsBuiltHere(statement: SQLite.Statement): SqliteStatement {
     },
     run: (parameters) => statement.run(parameters),
   };
+}
+
+/**
+ * A statement's row builder: one object literal with the statement's column names as its keys, made
+ * once per statement. V8 then creates each row with its final shape in one step, where adding the
+ * fields one by one took a keyed store and a shape transition per column. A literal's duplicate key
+ * takes its first place and its last value, as the loop does. `__proto__` would set the prototype
+ * in a literal: a statement naming a column so gets the loop.
+ */
+function rowBuilder(names: readonly string[]): (values: unknown[]) => Record<string, unknown> {
+  if (names.includes('__proto__')) {
+    return (values) => {
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i++) Object.defineProperty(row, names[i]!, { value: values[i], enumerable: true, writable: true, configurable: true });
+      return row;
+    };
+  }
+  const fields = names.map((name, i) => `${JSON.stringify(name)}: values[${i}]`).join(', ');
+  return new Function('values', `return { ${fields} };`) as (values: unknown[]) => Record<string, unknown>;
 }
 
 /**
