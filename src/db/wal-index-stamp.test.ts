@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import SQLite from 'better-sqlite3';
-import { canMapWalIndex, isWholeHeader, walIndexStamp } from './wal-index-stamp.js';
+import { canMapWalIndex, headerChecksum, isWholeHeader, walIndexStamp } from './wal-index-stamp.js';
 
 /**
  * Every better-sqlite3 object this file makes stays referenced until the process exits: on Node 24,
@@ -127,13 +127,7 @@ test('a header whose two copies differ, or whose checksum is wrong, is not trust
     // isInit 0, with the checksum SQLite would write for it: only the isInit check can refuse it.
     const uninitialised = wordsOf(copies);
     new Uint8Array(uninitialised.buffer)[12] = 0;
-    let s1 = 0;
-    let s2 = 0;
-    for (let i = 0; i < 10; i += 2) {
-      s1 = (s1 + uninitialised[i]! + s2) >>> 0;
-      s2 = (s2 + uninitialised[i + 1]! + s1) >>> 0;
-    }
-    uninitialised.set([s1, s2], 10);
+    uninitialised.set(headerChecksum(uninitialised), 10);
     uninitialised.copyWithin(12, 0, 12);
     assert.equal(isWholeHeader(uninitialised), false, 'a header not yet initialised (isInit 0)');
     new Uint8Array(uninitialised.buffer)[12] = 1;

@@ -46,7 +46,7 @@ export function walIndexStamp(
         bytes.set(copies[1]!, HEADER_BYTES);
       } else if (fs.readSync(file.fd, bytes, 0, bytes.length, 0) !== bytes.length) return fallback();
       if (!isWholeHeader(words)) return fallback();
-      if (lastStamp !== null && sameHeader(words, lastWords)) return lastStamp;
+      if (lastStamp !== null && sameWords(lastWords, words)) return lastStamp;
       for (let i = 0; i < HEADER_WORDS; i++) lastWords[i] = words[i]!;
       lastStamp = bytes.toString('latin1', 0, HEADER_BYTES);
       return lastStamp;
@@ -152,18 +152,32 @@ const IS_INIT = LITTLE_ENDIAN ? 1 : 1 << 24;
  * (walIndexWriteHdr), as the words are read here.
  */
 export function isWholeHeader(copies: Uint32Array): boolean {
-  for (let i = 0; i < HEADER_WORDS; i++) if (copies[i] !== copies[HEADER_WORDS + i]) return false;
+  if (!sameWords(copies, copies, HEADER_WORDS)) return false;
   if (copies[0] !== WALINDEX_VERSION || (copies[IS_INIT_WORD]! & IS_INIT_MASK) !== IS_INIT) return false;
+  const sums = headerChecksum(copies);
+  return sums[0] === copies[CHECKSUMMED_WORDS] && sums[1] === copies[CHECKSUMMED_WORDS + 1];
+}
+
+const checksum = new Uint32Array(2);
+
+/**
+ * SQLite's checksum of a header (walChecksumBytes over its first 10 words, as the host reads them),
+ * in a pair made once (the stamp checks one on every request): valid until the next call.
+ */
+export function headerChecksum(header: Uint32Array): Uint32Array {
   let s1 = 0;
   let s2 = 0;
   for (let i = 0; i < CHECKSUMMED_WORDS; i += 2) {
-    s1 = (s1 + copies[i]! + s2) >>> 0;
-    s2 = (s2 + copies[i + 1]! + s1) >>> 0;
+    s1 = (s1 + header[i]! + s2) >>> 0;
+    s2 = (s2 + header[i + 1]! + s1) >>> 0;
   }
-  return s1 === copies[CHECKSUMMED_WORDS] && s2 === copies[CHECKSUMMED_WORDS + 1];
+  checksum[0] = s1;
+  checksum[1] = s2;
+  return checksum;
 }
 
-function sameHeader(words: Uint32Array, last: Uint32Array): boolean {
-  for (let i = 0; i < HEADER_WORDS; i++) if (words[i] !== last[i]) return false;
+/** A header's words equal those `offset` words into `other` (a header's second copy, or the last one read). */
+function sameWords(header: Uint32Array, other: Uint32Array, offset = 0): boolean {
+  for (let i = 0; i < HEADER_WORDS; i++) if (header[i] !== other[offset + i]) return false;
   return true;
 }

@@ -172,7 +172,7 @@ export function createTokenService(deps: TokenServiceDeps) {
     /** Tokens that expire within `days` days or expired within the last `days` days (the web's expiry banner). */
     listNearExpiry(user: User, days = 7): Promise<TokenInfo[]> {
       const now = clock.millis();
-      return store.listExpiringBetween(user.id, toDbTime(new Date(now - days * DAY)), toDbTime(new Date(now + days * DAY)));
+      return store.listExpiringBetween(user.id, dbTimeOf(now - days * DAY), dbTimeOf(now + days * DAY));
     },
 
     async get(user: User, id: number): Promise<TokenInfo> {
