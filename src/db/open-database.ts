@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteStatement, sql } from 'kysely';
 import type pg from 'pg';
 import type { ChangeStamp } from './read-cache.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 import { walIndexStamp } from './wal-index-stamp.js';
 import type { Database } from './schema.js';
 
@@ -71,6 +72,11 @@ function openSqlite(file: string): OpenDatabase {
   });
   // SQLite names the WAL index after the database's real path (symbolic links resolved).
   const walIndex = walIndexStamp(`${fs.realpathSync(file)}-shm`, sqliteChangeStamp(native));
+  const checkpointer = startWalCheckpointer({
+    file,
+    progress: walIndex.progress,
+    setOwnCheckpointFrames: (frames) => native.exec(`PRAGMA wal_autocheckpoint = ${frames}`),
+  });
   return {
     db,
     dialect: 'sqlite',
@@ -85,6 +91,7 @@ function openSqlite(file: string): OpenDatabase {
       },
     },
     close: async () => {
+      await checkpointer.close();
       await db.destroy();
       walIndex.close();
     },

@@ -23,7 +23,7 @@ export function walIndexStamp(
   shmFile: string,
   fallback: ChangeStamp,
   options: { map?: boolean } = {},
-): { stamp: ChangeStamp; close(): void; readsMemory: boolean } {
+): { stamp: ChangeStamp; progress(): WalProgress | null; close(): void; readsMemory: boolean } {
   let file = openShared(shmFile);
   const mapped = options.map === false ? null : (file?.mapped ?? null);
   // The two copies as read, as bytes and as the 32-bit words SQLite wrote (in the host's order).
@@ -35,21 +35,34 @@ export function walIndexStamp(
   // commits), the same string is answered, with none built and none compared character by character.
   const lastWords = new Uint32Array(HEADER_WORDS);
   let lastStamp: string | null = null;
+  /** Reads both copies into `words`: true when they hold a whole header. */
+  const readWholeHeader = (): boolean => {
+    if (file === null) return false;
+    if (copies) {
+      // Copy 0, then copy 1: SQLite writes copy 1 first, so copies read in this order and found
+      // equal were not caught halfway through a commit (SQLite's walIndexTryHdr reads them so).
+      bytes.set(copies[0]!, 0);
+      bytes.set(copies[1]!, HEADER_BYTES);
+    } else if (fs.readSync(file.fd, bytes, 0, bytes.length, 0) !== bytes.length) return false;
+    return isWholeHeader(words);
+  };
+  const backfilled = new Uint32Array(1);
+  const backfilledBytes = new Uint8Array(backfilled.buffer);
   return {
     readsMemory: mapped !== null,
     stamp() {
-      if (file === null) return fallback();
-      if (copies) {
-        // Copy 0, then copy 1: SQLite writes copy 1 first, so copies read in this order and found
-        // equal were not caught halfway through a commit (SQLite's walIndexTryHdr reads them so).
-        bytes.set(copies[0]!, 0);
-        bytes.set(copies[1]!, HEADER_BYTES);
-      } else if (fs.readSync(file.fd, bytes, 0, bytes.length, 0) !== bytes.length) return fallback();
-      if (!isWholeHeader(words)) return fallback();
+      if (!readWholeHeader()) return fallback();
       if (lastStamp !== null && sameWords(lastWords, words)) return lastStamp;
       for (let i = 0; i < HEADER_WORDS; i++) lastWords[i] = words[i]!;
       lastStamp = bytes.toString('latin1', 0, HEADER_BYTES);
       return lastStamp;
+    },
+    /** Where the WAL stands, or null when its index cannot be read (see WalProgress). */
+    progress() {
+      if (file === null || !readWholeHeader()) return null;
+      if (mapped) backfilledBytes.set(mapped.subarray(BACKFILLED_OFFSET, BACKFILLED_OFFSET + 4));
+      else if (fs.readSync(file.fd, backfilledBytes, 0, 4, BACKFILLED_OFFSET) !== 4) return null;
+      return { generation: bytes.readUInt32BE(SALT_OFFSET), frames: words[MX_FRAME_WORD]!, backfilled: backfilled[0]! };
     },
     /** After the database connection is closed, never before (see openShared). */
     close() {
@@ -58,6 +71,19 @@ export function walIndexStamp(
       copies = null; // the mapping is unmapped by the addon once no one references it
     },
   };
+}
+
+/**
+ * Where the WAL stands. `frames` were committed to it since it last started over, of which the
+ * first `backfilled` are copied into the database file (checkpointed). `generation` changes each
+ * time the WAL starts over (SQLite adds one to its first salt), which it does at the first commit
+ * after a checkpoint has copied every frame. Read without a lock, as a hint: `backfilled` may be a
+ * checkpoint's step behind.
+ */
+export interface WalProgress {
+  generation: number;
+  frames: number;
+  backfilled: number;
 }
 
 interface SharedFile {
@@ -139,6 +165,11 @@ const HEADER_BYTES = 48;
 const HEADER_WORDS = HEADER_BYTES / 4;
 /** The checksum covers the header up to aCksum: its first 10 words. */
 const CHECKSUMMED_WORDS = 10;
+const MX_FRAME_WORD = 4;
+/** aSalt[0], which SQLite stores big-endian and adds one to when the WAL starts over. */
+const SALT_OFFSET = 32;
+/** struct WalCkptInfo follows the two header copies; its first word is nBackfill. */
+const BACKFILLED_OFFSET = HEADER_BYTES * 2;
 const WALINDEX_VERSION = 3007000;
 /** isInit is the byte at offset 12: word 3's low byte on a little-endian host, its high byte on a big-endian one. */
 const IS_INIT_WORD = 3;
