@@ -56,11 +56,18 @@ export function startWalCheckpointer(options: WalCheckpointerOptions): WalCheckp
   let last = progress();
 
   function start() {
-    const thread = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file, everyMs },
-      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
-    });
+    let thread: Worker;
+    try {
+      thread = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file, everyMs },
+        resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
+      });
+    } catch (error) {
+      failed = true;
+      onError(error);
+      return;
+    }
     thread.unref();
     thread.on('error', (error) => {
       failed = true;
@@ -120,13 +127,13 @@ function reportOnStderr(error: unknown): void {
 }
 
 /**
- * Frames committed between two readings, at least. When the WAL started over in between, the
- * server's connection had checkpointed at 1,000 frames (or another process had): those frames
- * that the earlier reading had not seen count too.
+ * Frames committed between two readings, at least. When the WAL started over in between, only the
+ * new one's frames are counted: the old one's cannot be told apart from a WAL that is new (its
+ * first write draws SQLite's salts at random), and counting them started the thread on a server's
+ * first write after its start.
  */
 function framesSince(before: WalProgress, now: WalProgress): number {
-  if (now.generation === before.generation) return now.frames - before.frames;
-  return Math.max(0, OWN_CHECKPOINT_FRAMES - before.frames) + now.frames;
+  return now.generation === before.generation ? now.frames - before.frames : now.frames;
 }
 
 /**

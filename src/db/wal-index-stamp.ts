@@ -76,9 +76,9 @@ export function walIndexStamp(
 /**
  * Where the WAL stands. `frames` were committed to it since it last started over, of which the
  * first `backfilled` are copied into the database file (checkpointed). `generation` changes each
- * time the WAL starts over (SQLite adds one to its first salt), which it does at the first commit
- * after a checkpoint has copied every frame. Read without a lock, as a hint: `backfilled` may be a
- * checkpoint's step behind.
+ * time the WAL starts over, at the first commit after a checkpoint has copied every frame (SQLite
+ * adds one to its first salt), and at a new WAL's first commit (SQLite draws the salts at random).
+ * Read without a lock, as a hint: `backfilled` may be a checkpoint's step behind.
  */
 export interface WalProgress {
   generation: number;
