@@ -90,6 +90,28 @@ for (const { reads, map } of readers) {
       return () => walIndex.close();
     });
   });
+
+  test(`where the WAL stands, read ${reads}: frames committed, frames checkpointed, and a new generation when it starts over`, { skip: map && noMapping }, () => {
+    withDatabase((file, native) => {
+      const walIndex = walIndexStamp(`${file}-shm`, noFallback, { map });
+      const before = walIndex.progress()!;
+      native.exec('INSERT INTO t VALUES (1)');
+      const after = walIndex.progress()!;
+      assert.equal(after.generation, before.generation);
+      assert.equal(after.frames, before.frames + 1, 'one page written, one frame');
+      assert.equal(after.backfilled, 0, 'nothing checkpointed yet');
+
+      native.exec('PRAGMA wal_checkpoint(PASSIVE)');
+      const copied = walIndex.progress()!;
+      assert.equal(copied.backfilled, copied.frames, 'every frame copied into the database file');
+
+      native.exec('INSERT INTO t VALUES (2)');
+      const over = walIndex.progress()!;
+      assert.equal(over.generation, (copied.generation + 1) >>> 0, 'the WAL started over: its first salt plus one');
+      assert.equal(over.frames, 1);
+      return () => walIndex.close();
+    });
+  });
 }
 
 test('the mapping is one read-only, shared view of the WAL index, for every connection to it', { skip: noMapping }, () => {
