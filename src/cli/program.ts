@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { migrateToLatest } from '../db/migrations.js';
 import { DatabaseOpenError } from '../db/open-database.js';
-import { isGitgateError } from '../lib/errors.js';
+import { isGitgateError, messageOf } from '../lib/errors.js';
 import { StartupError } from '../startup-error.js';
 import { VERSION } from '../version.js';
 import { withRuntime } from './context.js';
@@ -99,7 +99,6 @@ function reportError(error: unknown): number {
     process.stderr.write(`error: ${error.message}\n`);
     return 1;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`error: ${message.split('\n')[0]}\n`);
+  process.stderr.write(`error: ${messageOf(error).split('\n')[0]}\n`);
   return 1;
 }

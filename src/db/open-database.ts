@@ -3,6 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteStatement, sql } from 'kysely';
 import type pg from 'pg';
+import { messageOf } from '../lib/errors.js';
 import type { ChangeStamp } from './read-cache.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
 import { walIndexStamp } from './wal-index-stamp.js';
@@ -62,8 +63,7 @@ function openSqlite(file: string): OpenDatabase {
     native.exec('PRAGMA mmap_size = 268435456');
     native.exec('SELECT count(*) FROM sqlite_master');
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new DatabaseOpenError(`cannot open database ${file}: ${reason}`);
+    throw new DatabaseOpenError(`cannot open database ${file}: ${messageOf(error)}`);
   }
   const statements = withStatementCache(native);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
@@ -201,8 +201,7 @@ async function openPostgres(url: string): Promise<OpenDatabase> {
     await sql`SELECT 1`.execute(db);
   } catch (error) {
     await db.destroy();
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new DatabaseOpenError(`cannot connect to PostgreSQL: ${reason}`);
+    throw new DatabaseOpenError(`cannot connect to PostgreSQL: ${messageOf(error)}`);
   }
   return { db, dialect: 'postgres', sqlitePath: null, changeStamp: null, syncQueries: null, close: () => db.destroy() };
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SQLite from 'better-sqlite3';
 import { openDatabase } from './open-database.js';
-import { startWalCheckpointer } from './wal-checkpointer.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 import { walIndexStamp } from './wal-index-stamp.js';
 
 /** Every better-sqlite3 object made here stays referenced (see withStatementCache in open-database.ts). */
@@ -68,7 +68,7 @@ test('under frequent writes, what is committed reaches the database file without
 
 /** A WAL database with the checkpointer beside it, its ticks short; the frames it asked of the connection. */
 async function withCheckpointer(
-  use: (context: { native: SQLite.Database; checkpointer: ReturnType<typeof startWalCheckpointer>; ownFrames: number[] }) => Promise<void>,
+  use: (context: { native: SQLite.Database; checkpointer: WalCheckpointer; ownFrames: number[] }) => Promise<void>,
   overrides: { file?: string; onError?: (error: unknown) => void } = {},
 ) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitgate-ckpt-'));

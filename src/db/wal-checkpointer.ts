@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { messageOf } from '../lib/errors.js';
 import type { WalProgress } from './wal-index-stamp.js';
 
 /** SQLite's default: the committing connection checkpoints once the WAL holds this many frames. */
@@ -122,8 +123,7 @@ export function startWalCheckpointer(options: WalCheckpointerOptions): WalCheckp
 }
 
 function reportOnStderr(error: unknown): void {
-  const reason = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`warning: the WAL checkpoint thread failed (${reason}); the server's connection checkpoints instead\n`);
+  process.stderr.write(`warning: the WAL checkpoint thread failed (${messageOf(error)}); the server's connection checkpoints instead\n`);
 }
 
 /**

@@ -36,14 +36,13 @@ export function walIndexStamp(
   const lastWords = new Uint32Array(HEADER_WORDS);
   let lastStamp: string | null = null;
   /** Reads both copies into `words`: true when they hold a whole header. */
-  const readWholeHeader = (): boolean => {
-    if (file === null) return false;
+  const readWholeHeader = (open: SharedFile): boolean => {
     if (copies) {
       // Copy 0, then copy 1: SQLite writes copy 1 first, so copies read in this order and found
       // equal were not caught halfway through a commit (SQLite's walIndexTryHdr reads them so).
       bytes.set(copies[0]!, 0);
       bytes.set(copies[1]!, HEADER_BYTES);
-    } else if (fs.readSync(file.fd, bytes, 0, bytes.length, 0) !== bytes.length) return false;
+    } else if (fs.readSync(open.fd, bytes, 0, bytes.length, 0) !== bytes.length) return false;
     return isWholeHeader(words);
   };
   const backfilled = new Uint32Array(1);
@@ -51,7 +50,7 @@ export function walIndexStamp(
   return {
     readsMemory: mapped !== null,
     stamp() {
-      if (!readWholeHeader()) return fallback();
+      if (file === null || !readWholeHeader(file)) return fallback();
       if (lastStamp !== null && sameWords(lastWords, words)) return lastStamp;
       for (let i = 0; i < HEADER_WORDS; i++) lastWords[i] = words[i]!;
       lastStamp = bytes.toString('latin1', 0, HEADER_BYTES);
@@ -59,7 +58,7 @@ export function walIndexStamp(
     },
     /** Where the WAL stands, or null when its index cannot be read (see WalProgress). */
     progress() {
-      if (file === null || !readWholeHeader()) return null;
+      if (file === null || !readWholeHeader(file)) return null;
       if (mapped) backfilledBytes.set(mapped.subarray(BACKFILLED_OFFSET, BACKFILLED_OFFSET + 4));
       else if (fs.readSync(file.fd, backfilledBytes, 0, 4, BACKFILLED_OFFSET) !== 4) return null;
       return { generation: bytes.readUInt32BE(SALT_OFFSET), frames: words[MX_FRAME_WORD]!, backfilled: backfilled[0]! };

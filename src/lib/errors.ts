@@ -51,3 +51,8 @@ export function conflict(code: string, field: string, message: string) {
 export function isGitgateError(error: unknown): error is GitgateError {
   return error instanceof GitgateError;
 }
+
+/** What went wrong, in words, whatever was thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,4 +1,5 @@
 import { setImmediate } from 'node:timers/promises';
+import { messageOf } from './errors.js';
 
 /** How long a queued write may wait before it is written with the others. */
 const WRITE_BEHIND_MS = 250;
@@ -111,5 +112,5 @@ export function createWriteBehind<Key, Entry>(options: {
 }
 
 function reportOnStderr(error: unknown): void {
-  process.stderr.write(`warning: a queued bookkeeping write failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`warning: a queued bookkeeping write failed: ${messageOf(error)}\n`);
 }
