@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { scanQuarantine } from '../../src/git/token-scanner.js';
+import { halfByCost, readCostUs, scanQuarantine } from '../../src/git/token-scanner.js';
 import { createGitClient } from '../git/git-client.js';
 import { processesUsing } from '../git/git-processes.js';
 
@@ -134,4 +134,15 @@ test('the push scanner finds nothing in a quarantine without blobs', async () =>
   const { repoDir, quarantineEnv } = await repositoryWithQuarantine();
   const scan = await scanQuarantine({ repoDir, quarantineEnv, maxBlobBytes: 1024 });
   assert.deepEqual(scan.candidates, []);
+});
+
+test('two readers share the reading, not the bytes: a few large blobs and many small ones are cut where each has about half of the work', () => {
+  // As in the benchmark's push of 1,000 commits: 8 blobs hold half of the bytes, 2,030 small ones the rest.
+  const blobs = [...Array.from({ length: 8 }, () => ({ size: 700_000 })), ...Array.from({ length: 2030 }, () => ({ size: 2_750 }))];
+  const total = blobs.reduce((sum, blob) => sum + readCostUs(blob), 0);
+  const cut = halfByCost(blobs, total);
+  const first = blobs.slice(0, cut).reduce((sum, blob) => sum + readCostUs(blob), 0);
+  assert.ok(cut > 8 + 2030 / 4 && cut < 8 + (2030 * 3) / 4, `the small blobs are shared (cut at ${cut})`);
+  assert.ok(Math.abs(first * 2 - total) <= 2 * readCostUs({ size: 2_750 }), 'the halves cost the same, within a blob');
+  assert.equal(halfByCost([{ size: 10 }, { size: 10 }], 30), 1, 'neither half is empty');
 });
