@@ -6,6 +6,7 @@ import { type BenchRepo, installMainHistory } from './gen-repo.js';
 import { BENCH_REPO, BENCH_USER, basicAuth, type GitgateServer } from './gitgate-process.js';
 import { NGINX_MISSING } from './nginx.js';
 import { makeRow, notMeasured, type Row } from './report.js';
+import { startSocketFloor } from './socket-floor.js';
 import { cleanGitEnv, log, MB, median, readMemory, resetPeakMemory, run, runOk, sampleRss, sleep } from './util.js';
 
 export interface GitContext {
@@ -192,6 +193,8 @@ const unknownObjectId = () => randomBytes(20).toString('hex');
  * index-pack; this isolates what the HTTP server adds. Gitgate answers a request it has answered
  * before from its pack answer cache; a request naming another commit of the client's own each run
  * (a key of its own; git ignores a `have` it does not know) shows the first answer, which git makes.
+ * That one is also set beside git writing into a bare socket (bench/socket-floor.ts): the least any
+ * HTTP server pays for an answer git makes.
  */
 export async function servePack(ctx: GitContext): Promise<Row[]> {
   const body = path.join(ctx.work, 'upload-pack-request');
@@ -226,14 +229,22 @@ export async function servePack(ctx: GitContext): Promise<Row[]> {
     },
   ];
   if (ctx.nginxUrl) variants.push({ name: 'nginx', measure: curl(ctx.nginxUrl, false) });
+  // What any HTTP server pays for an answer git makes: the socket, and curl reading from it.
+  const socketFloor = await startSocketFloor(ctx.serverRepoDir, env);
+  variants.push({ name: 'socket', measure: curl(socketFloor.url, false) });
   log('serving the full pack...');
-  // Under a second a run: ten of them cost little and steady the median on a noisy machine.
-  const times = await interleave(variants, Math.max(ctx.runs, SHORT_RUNS));
-  return [
-    timeRow('serve full pack (server side)', times.get('gitgate')!, times.get('floor')!, 'git upload-pack', '<= 1.15'),
-    timeRow('serve full pack: first request (git makes it)', times.get('gitgate-first')!, times.get('floor')!, 'git upload-pack', '<= 1.15'),
-    nginxRow('serve full pack (server side)', times.get('gitgate')!, times.get('nginx')),
-  ];
+  try {
+    // Under a second a run: ten of them cost little and steady the median on a noisy machine.
+    const times = await interleave(variants, Math.max(ctx.runs, SHORT_RUNS));
+    return [
+      timeRow('serve full pack (server side)', times.get('gitgate')!, times.get('floor')!, 'git upload-pack', '<= 1.15'),
+      timeRow('serve full pack: first request (git makes it)', times.get('gitgate-first')!, times.get('floor')!, 'git upload-pack', '<= 1.15'),
+      timeRow('serve full pack: first request: vs a bare socket', times.get('gitgate-first')!, times.get('socket')!, 'git upload-pack to a socket', null),
+      nginxRow('serve full pack (server side)', times.get('gitgate')!, times.get('nginx')),
+    ];
+  } finally {
+    await socketFloor.close();
+  }
 }
 
 /** A local branch with a commit on top of `tip` that no other repository has. */
