@@ -31,6 +31,8 @@ export interface ScanLimits {
 // Matches the shape only; the checksum and the database decide the rest.
 const TOKEN_SHAPE = /ggp_[0-9A-Za-z]{36}/g;
 const TOKEN_PREFIX = Buffer.from('ggp_');
+/** A prefix cut between two pieces of a blob has at most this many bytes in the first. */
+const SEAM_BYTES = TOKEN_PREFIX.length - 1;
 
 /**
  * Below this much reading (estimated by readCostUs) one `cat-file` reads all the blobs; above it
@@ -240,7 +242,10 @@ async function readBlobs(catFile: ChildProcess, exited: Promise<void>, blobs: Ob
   let sha = '';
   let size = 0;
   let remaining = -1; // bytes of content + newline still to come; -1 = reading a header
-  let chunks: Buffer[] = [];
+  // A blob's content comes in pieces of the pipe's chunks. They are joined only when the token
+  // prefix is in them: most blobs hold none, and joining them copied every byte of every push.
+  let pieces: Buffer[] = [];
+  let prefix = watchForPrefix();
   catFile.stdout!.on('data', (chunk: Buffer) => {
     let offset = 0;
     while (offset < chunk.length) {
@@ -258,17 +263,19 @@ async function readBlobs(catFile: ChildProcess, exited: Promise<void>, blobs: Ob
         sha = fields[0]!;
         size = Number(fields[2]);
         remaining = size + 1;
-        chunks = [];
+        pieces = [];
+        prefix = watchForPrefix();
         continue;
       }
       const take = Math.min(remaining, chunk.length - offset);
-      chunks.push(chunk.subarray(offset, offset + take));
+      const piece = chunk.subarray(offset, offset + take);
+      pieces.push(piece);
+      prefix.feed(piece);
       offset += take;
       remaining -= take;
       if (remaining === 0) {
-        const content = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        scanBlob(content.subarray(0, size), sha, paths.get(sha) ?? '', found);
-        chunks = [];
+        if (prefix.seen) scanBlob(Buffer.concat(pieces).subarray(0, size), sha, paths.get(sha) ?? '', found);
+        pieces = [];
         remaining = -1;
       }
     }
@@ -276,6 +283,23 @@ async function readBlobs(catFile: ChildProcess, exited: Promise<void>, blobs: Ob
   catFile.stdin!.end(blobs.length === 0 ? '' : `${blobs.map((b) => b.sha).join('\n')}\n`);
   await exited;
   return found;
+}
+
+/** Looks for the token prefix in the pieces of one blob, fed in order, also where it is cut between pieces. */
+export function watchForPrefix() {
+  let seen = false;
+  // The last bytes fed, as many as a cut prefix can leave in the pieces before the next.
+  let tail: Buffer = Buffer.alloc(0);
+  return {
+    get seen() {
+      return seen;
+    },
+    feed(piece: Buffer) {
+      if (seen) return;
+      seen = piece.includes(TOKEN_PREFIX) || (tail.length > 0 && Buffer.concat([tail, piece.subarray(0, SEAM_BYTES)]).includes(TOKEN_PREFIX));
+      tail = piece.length >= SEAM_BYTES ? piece.subarray(piece.length - SEAM_BYTES) : Buffer.concat([tail, piece]).subarray(-SEAM_BYTES);
+    },
+  };
 }
 
 function scanBlob(content: Buffer, sha: string, path: string, found: TokenCandidate[]) {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { halfByCost, readCostUs, scanQuarantine } from '../../src/git/token-scanner.js';
+import { halfByCost, readCostUs, scanQuarantine, watchForPrefix } from '../../src/git/token-scanner.js';
 import { createGitClient } from '../git/git-client.js';
 import { processesUsing } from '../git/git-processes.js';
 
@@ -145,4 +145,19 @@ test('two readers share the reading, not the bytes: a few large blobs and many s
   assert.ok(cut > 8 + 2030 / 4 && cut < 8 + (2030 * 3) / 4, `the small blobs are shared (cut at ${cut})`);
   assert.ok(Math.abs(first * 2 - total) <= 2 * readCostUs({ size: 2_750 }), 'the halves cost the same, within a blob');
   assert.equal(halfByCost([{ size: 10 }, { size: 10 }], 30), 1, 'neither half is empty');
+});
+
+test('the token prefix is found in a blob read in pieces, also when the pieces cut it, and not where it is not', () => {
+  const seenIn = (...pieces: string[]) => {
+    const watch = watchForPrefix();
+    for (const piece of pieces) watch.feed(Buffer.from(piece));
+    return watch.seen;
+  };
+  assert.equal(seenIn('TOKEN=ggp_abc'), true, 'in one piece');
+  assert.equal(seenIn('TOKEN=gg', 'p_abc'), true, 'cut in two');
+  assert.equal(seenIn('xx', 'g', 'g', 'p', '_', 'yy'), true, 'cut into single bytes');
+  assert.equal(seenIn('abcdefggp', '_'), true, 'cut before its last byte');
+  assert.equal(seenIn('g', 'gpx', '_'), false, 'not there: the seams do not join what is apart');
+  assert.equal(seenIn('ggp', 'x', '_abc'), false);
+  assert.equal(seenIn(''), false);
 });
