@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SQLite from 'better-sqlite3';
+import { eventually } from '../../test/helpers/eventually.js';
 import { openDatabase } from './open-database.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 import { walIndexStamp } from './wal-index-stamp.js';
@@ -40,14 +41,6 @@ function rowsInFileAlone(file: string): number | null {
   }
 }
 
-async function waitFor(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`gave up waiting: ${what}`);
-    await sleep(50);
-  }
-}
-
 test('under frequent writes, what is committed reaches the database file without 1,000 frames in the WAL', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitgate-ckpt-'));
   const opened = await openDatabase({ dataDir, databaseUrl: null });
@@ -59,7 +52,7 @@ test('under frequent writes, what is committed reaches the database file without
     writes.writeEach(INSERT_PAGE, [[]]);
     // SQLite alone would leave all 601 rows in the WAL until 1,000 frames; the thread copies them.
     const file = path.join(dataDir, 'gitgate.db');
-    await waitFor('601 rows in the database file', () => rowsInFileAlone(file) === 601);
+    await eventually(() => rowsInFileAlone(file) === 601, '601 rows in the database file', 10_000);
   } finally {
     await opened.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -116,9 +109,9 @@ test('the checkpoint thread starts on a burst of writes, stops once they stop, a
     await sleep(200);
     assert.equal(checkpointer.running, false, 'a new WAL\'s first write and one row do not start the thread');
     burst(native);
-    await waitFor('the thread to start', () => checkpointer.running);
+    await eventually(() => checkpointer.running, 'the thread to start', 10_000);
     assert.deepEqual(ownFrames, [10_000], 'the connection checkpoints only past 10,000 frames while the thread runs');
-    await waitFor('the thread to stop', () => !checkpointer.running);
+    await eventually(() => !checkpointer.running, 'the thread to stop', 10_000);
     assert.deepEqual(ownFrames, [10_000, 1000], 'then at SQLite\'s 1,000 again');
     native.exec('INSERT INTO load (body) VALUES (randomblob(3000))');
     await sleep(300);
@@ -130,7 +123,7 @@ test('closing stops the checkpoint thread', async () => {
   await withCheckpointer(async ({ native, checkpointer }) => {
     await sleep(120);
     burst(native);
-    await waitFor('the thread to start', () => checkpointer.running);
+    await eventually(() => checkpointer.running, 'the thread to start', 10_000);
     await checkpointer.close();
     assert.equal(checkpointer.running, false);
   });
@@ -142,8 +135,8 @@ test('a checkpoint thread that fails hands checkpoints back to the connection an
     async ({ native, checkpointer, ownFrames }) => {
       await sleep(120);
       burst(native);
-      await waitFor('the failure to be told', () => errors.length === 1);
-      await waitFor('the thread to end', () => !checkpointer.running);
+      await eventually(() => errors.length === 1, 'the failure to be told', 10_000);
+      await eventually(() => !checkpointer.running, 'the thread to end', 10_000);
       assert.deepEqual(ownFrames, [10_000, 1000]);
       burst(native);
       await sleep(300);

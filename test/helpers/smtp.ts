@@ -35,15 +35,6 @@ export async function startSmtpServer(): Promise<{ url: string; mails: ReceivedM
   };
 }
 
-/** Waits until `predicate` holds (mail is sent off the request path), failing after a few seconds. */
-export async function eventually(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** RFC 2047 encoded words (`=?UTF-8?Q?...?=`, `=?UTF-8?B?...?=`) as a mail client would show them. */
 function decodeHeader(value: string): string {
   return value

@@ -5,7 +5,8 @@ import { after, before, test } from 'node:test';
 import { SYSTEM } from '../../src/domain/auth/actor.js';
 import { createGitClient, type GitClient, repoUrl } from '../git/git-client.js';
 import { createToken, createUser, makeTempDir, startTestServer, type TestServer } from '../helpers/server.js';
-import { eventually, startSmtpServer } from '../helpers/smtp.js';
+import { eventually } from '../helpers/eventually.js';
+import { startSmtpServer } from '../helpers/smtp.js';
 
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
 let server: TestServer;

@@ -3,7 +3,8 @@ import { after, before, test } from 'node:test';
 import { DAY, HOUR } from '../../src/lib/clock.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
 import { createToken, createUser, startTestServer, type TestServer } from '../helpers/server.js';
-import { eventually, startSmtpServer } from '../helpers/smtp.js';
+import { eventually } from '../helpers/eventually.js';
+import { startSmtpServer } from '../helpers/smtp.js';
 
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
 let server: TestServer;
