@@ -7,7 +7,8 @@ import { SYSTEM } from '../../src/domain/auth/actor.js';
 import { assertNoSecretsInLogs, startTlsTestServer, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
 import { type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
-import { ownDescriptorsInto, processesUsing, waitFor, zombieChildren } from './git-processes.js';
+import { ownDescriptorsInto, processesUsing, zombieChildren } from './git-processes.js';
+import { waitFor } from '../helpers/eventually.js';
 import { bigBlobHistory, openUploadPack, v2Fetch } from './upload-pack-client.js';
 
 // Over plain HTTP, git writes a protocol v2 fetch's answer straight into the client's connection

@@ -9,7 +9,8 @@ import { SYSTEM } from '../../src/domain/auth/actor.js';
 import { encodePacket } from '../../src/git/pkt-line.js';
 import { assertNoSecretsInLogs, type TestServer } from '../helpers/server.js';
 import { type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
-import { ownDescriptorsInto, processesUsing, waitFor, zombieChildren } from './git-processes.js';
+import { ownDescriptorsInto, processesUsing, zombieChildren } from './git-processes.js';
+import { waitFor } from '../helpers/eventually.js';
 
 const MAX_PUSH_BYTES = 300_000;
 const BIG_BLOB_BYTES = 24 * 1024 * 1024;

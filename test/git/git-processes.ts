@@ -64,13 +64,3 @@ export function stdoutFilesOfOthers(): Set<string> {
   }
   return files;
 }
-
-/** Polls `check` every 20 ms until it returns true or `timeoutMs` passes. */
-export async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return check();
-}

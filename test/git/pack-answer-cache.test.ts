@@ -9,7 +9,8 @@ import { createPackAnswerCache, PACK_ANSWER_MAX_AGE_MS, type PackAnswerCache } f
 import { makeTempDir, startTlsTestServer, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
 import { ageRefFiles, type GitClient, repoUrl, withAliceOnServer } from './git-client.js';
-import { ownDescriptorsInto, processesUsing, stdoutFilesOfOthers, waitFor } from './git-processes.js';
+import { ownDescriptorsInto, processesUsing, stdoutFilesOfOthers } from './git-processes.js';
+import { waitFor } from '../helpers/eventually.js';
 import { bigBlobHistory, openUploadPack, postUploadPack, v2Fetch } from './upload-pack-client.js';
 
 // Answers to clones and fetches kept on disk while the refs are unchanged (src/git/pack-answer-cache.ts).

@@ -7,7 +7,8 @@ import { createPacketReader } from '../../src/git/pkt-line.js';
 import { createToken, createUser, startTestServer, type TestServer } from '../helpers/server.js';
 import { linearHistory } from './fast-import.js';
 import { ageRefFiles, type GitClient, withAliceOnServer } from './git-client.js';
-import { processesUsing, waitFor } from './git-processes.js';
+import { processesUsing } from './git-processes.js';
+import { waitFor } from '../helpers/eventually.js';
 import { postUploadPack, v2Fetch } from './upload-pack-client.js';
 
 // Spare git upload-packs for repositories whose fetches keep missing the pack answer cache
