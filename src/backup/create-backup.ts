@@ -5,7 +5,7 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { OpenDatabase } from '../db/open-database.js';
 import type { Database } from '../db/schema.js';
 import { createRepoStore, type Repo } from '../domain/repos/repo-store.js';
-import { runGit } from '../git/git-command.js';
+import { bundleAllRefs } from '../git/bundle.js';
 import { createRepoStorage } from '../git/repo-storage.js';
 import type { Clock } from '../lib/clock.js';
 import { GitgateError } from '../lib/errors.js';
@@ -87,7 +87,8 @@ export async function snapshotDatabase(options: BackupOptions): Promise<Database
  * Bundles each repository of the snapshot, under the name the snapshot gives it, from wherever it
  * is now (found by id: it may have been renamed since). git writes a push's objects before it
  * moves a ref, and a bundle holds only what its refs reach, so a push still in flight (objects in
- * quarantine, refs not moved) is never half-copied. Repositories may hold newer commits than the
+ * quarantine, refs not moved) is never half-copied; a ref that moves while its bundle is written
+ * is bundled again (bundleAllRefs). Repositories may hold newer commits than the
  * database's pushed_at: harmless, whereas the opposite would lose pushes the database recorded.
  * One deleted since the snapshot is restored empty, as the restored database still lists it.
  * Then the secret key and the manifest.
@@ -100,14 +101,10 @@ export async function copyRepositories(options: BackupOptions, snapshot: Databas
   for (const repo of snapshot.repositories) {
     const now = await live.findById(repo.id);
     const source = now && storage.pathOf(now.owner, now.name);
-    const refs = source && fs.existsSync(source) ? await refNames(source) : [];
-    let bundle: string | null = null;
-    if (source && refs.length > 0) {
-      bundle = path.posix.join('repositories', repo.owner.toLowerCase(), `${repo.name.toLowerCase()}.bundle`);
-      fs.mkdirSync(path.dirname(path.join(targetDir, bundle)), { recursive: true });
-      await runGit(['bundle', 'create', '--quiet', path.join(targetDir, bundle), '--all'], { cwd: source });
-    }
-    repositories.push({ owner: repo.owner, name: repo.name, defaultBranch: repo.defaultBranch, bundle, refs: refs.length });
+    const name = path.posix.join('repositories', repo.owner.toLowerCase(), `${repo.name.toLowerCase()}.bundle`);
+    const refs = source && fs.existsSync(source) ? await bundleAllRefs(source, path.join(targetDir, name)) : 0;
+    const bundle = refs > 0 ? name : null;
+    repositories.push({ owner: repo.owner, name: repo.name, defaultBranch: repo.defaultBranch, bundle, refs });
   }
 
   let secretKey: Manifest['secretKey'] = 'environment';
@@ -129,10 +126,6 @@ export async function copyRepositories(options: BackupOptions, snapshot: Databas
   };
   writeManifest(targetDir, manifest);
   return manifest;
-}
-
-async function refNames(repoDir: string): Promise<string[]> {
-  return (await runGit(['for-each-ref', '--format=%(refname)'], { cwd: repoDir })).toString('utf8').split('\n').filter(Boolean);
 }
 
 /** SQLite's online backup API: a consistent copy even while other connections write (WAL included). */
