@@ -139,6 +139,24 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // A token's first use grew its row (three columns from NULL to values): on a full page that
+    // splits it, and cold lookups (a different token each request) paid for a split per request.
+    '0002_token_last_uses': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('token_last_uses')
+          .addColumn('token_id', 'integer', (c) => c.primaryKey().references('access_tokens.id').onDelete('cascade'))
+          .addColumn('last_used_at', 'text', (c) => c.notNull())
+          .addColumn('last_used_ip', 'text')
+          .addColumn('last_used_user_agent', 'text')
+          .execute();
+        await sql`INSERT INTO token_last_uses (token_id, last_used_at, last_used_ip, last_used_user_agent)
+          SELECT id, last_used_at, last_used_ip, last_used_user_agent FROM access_tokens WHERE last_used_at IS NOT NULL`.execute(db);
+        for (const column of ['last_used_at', 'last_used_ip', 'last_used_user_agent']) {
+          await db.schema.alterTable('access_tokens').dropColumn(column).execute();
+        }
+      },
+    },
   };
 }
 

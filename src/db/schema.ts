@@ -64,13 +64,21 @@ export interface AccessTokensTable {
   scopes: string;
   created_at: string;
   expires_at: string | null;
-  last_used_at: string | null;
-  last_used_ip: string | null;
-  last_used_user_agent: string | null;
   regenerated_at: string | null;
   notice_7d_at: string | null;
   notice_1d_at: string | null;
   notice_expired_at: string | null;
+}
+
+/**
+ * A token's last use, in a table of its own: a token's row never grows when it is first used (a
+ * row that grows on a full page splits it), and the writes of busy tokens touch small rows only.
+ */
+export interface TokenLastUsesTable {
+  token_id: number;
+  last_used_at: string;
+  last_used_ip: string | null;
+  last_used_user_agent: string | null;
 }
 
 export interface SessionsTable {
@@ -121,6 +129,7 @@ export interface Database {
   repo_redirects: RepoRedirectsTable;
   collaborators: CollaboratorsTable;
   access_tokens: AccessTokensTable;
+  token_last_uses: TokenLastUsesTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   site_settings: SiteSettingsTable;

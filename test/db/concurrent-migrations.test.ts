@@ -28,7 +28,7 @@ test('several processes starting at once on one SQLite file migrate it exactly o
   const dataDir = makeTempDir('gitgate-migrate-');
   t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   const { applied, tables } = await migrateConcurrently(dataDir, null);
-  assert.deepEqual(applied, ['0001_initial']);
+  assert.deepEqual(applied, ['0001_initial', '0002_token_last_uses']);
   assert.ok(tables.includes('access_tokens'));
   assert.ok(fs.existsSync(path.join(dataDir, 'gitgate.db')));
 });
@@ -42,6 +42,6 @@ test('several processes starting at once on one PostgreSQL database migrate it e
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
   const { applied, tables } = await migrateConcurrently(dataDir, throwaway.url);
-  assert.deepEqual(applied, ['0001_initial']);
+  assert.deepEqual(applied, ['0001_initial', '0002_token_last_uses']);
   assert.ok(tables.includes('access_tokens'));
 });

@@ -100,6 +100,37 @@ engineTest('creates, resolves, regenerates and deletes tokens, touching last use
   assert.equal(await tokens.deleteAll(user, 'cli'), 2);
 });
 
+engineTest('keeps last uses beside the tokens: a token\'s deletion takes its last use, and a use of a deleted token is dropped', async ({ services, database, clock }) => {
+  const { accounts, tokens } = services;
+  const user = await accounts.createUser({ login: 'uses', email: 'uses@example.com', password: PASSWORD }, 'cli');
+  const kept = await tokens.create(user, { note: 'kept', scopes: [] }, 'cli');
+  const gone = await tokens.create(user, { note: 'gone', scopes: [] }, 'cli');
+  const lastUses = async () =>
+    (await database.db.selectFrom('token_last_uses').select(['token_id', 'last_used_ip']).orderBy('token_id').execute()).map((r) => `${r.token_id} ${r.last_used_ip}`);
+  assert.deepEqual(await lastUses(), [], 'a new token has no last use');
+  assert.equal((await tokens.get(user, kept.info.id)).lastUsedAt, null);
+
+  const at = new Date(clock.now());
+  const use = (tokenId: number, ip: string) => ({ tokenId, at: at.toISOString(), notBefore: new Date(at.getTime() - MINUTE).toISOString(), ip, userAgent: 'agent' });
+  await tokens.store.touchLastUsed([use(kept.info.id, '10.0.0.1'), use(gone.info.id, '10.0.0.2')]);
+  assert.deepEqual(await lastUses(), [`${kept.info.id} 10.0.0.1`, `${gone.info.id} 10.0.0.2`]);
+  const listed = await tokens.list(user);
+  assert.deepEqual(listed.map((t) => [t.note, t.lastUsedIp, t.lastUsedUserAgent]), [['gone', '10.0.0.2', 'agent'], ['kept', '10.0.0.1', 'agent']]);
+
+  await tokens.delete(user, gone.info.id, 'cli');
+  assert.deepEqual(await lastUses(), [`${kept.info.id} 10.0.0.1`], 'deleting a token deletes its last use');
+  // Queued before the deletion, written after it: dropped, and the rest of the batch still written.
+  clock.advance(2 * MINUTE);
+  const later = new Date(clock.now());
+  await tokens.store.touchLastUsed([
+    { ...use(gone.info.id, '10.0.0.3'), at: later.toISOString(), notBefore: new Date(later.getTime() - MINUTE).toISOString() },
+    { ...use(kept.info.id, '10.0.0.4'), at: later.toISOString(), notBefore: new Date(later.getTime() - MINUTE).toISOString() },
+  ]);
+  assert.deepEqual(await lastUses(), [`${kept.info.id} 10.0.0.4`]);
+  await accounts.deleteUser('uses', 'cli');
+  assert.deepEqual(await lastUses(), [], "deleting the owner deletes its tokens' last uses");
+});
+
 engineTest('authenticates tokens and refuses those of a suspended user', async ({ services }) => {
   const { accounts, tokens, authenticator } = services;
   const user = await accounts.createUser({ login: 'auth', email: 'auth@example.com', password: PASSWORD }, 'cli');

@@ -12,7 +12,7 @@ import type { AuditActor, AuditLog } from '../audit/audit-log.js';
 import { DEFAULT_EXPIRATION, type ExpirationChoice, resolveExpiration, tokenDeadline } from './expiration.js';
 import { normalizeScopes } from './scopes.js';
 import { generateToken, isWellFormedToken, lastFourOf } from './token-format.js';
-import { createTokenStore, type LastUse, type PresentedToken, type TokenInfo, type TokenWithOwner, toTokenInfo } from './token-store.js';
+import { createTokenStore, type LastUse, type PresentedToken, type StoredToken, type TokenInfo, type TokenWithOwner, toTokenInfo } from './token-store.js';
 
 export interface TokenServiceDeps {
   db: Kysely<Database>;
@@ -96,7 +96,7 @@ export function createTokenService(deps: TokenServiceDeps) {
     isWellFormedToken(candidate) ? { secret: candidate, memoryKey: store.memoryKeyOf(candidate) } : null;
   const noteTaken = (note: string) => conflict('note_taken', 'note', `Note has already been taken: you have a token named "${note}".`);
 
-  async function getOwned(user: User, id: number): Promise<AccessTokenRow> {
+  async function getOwned(user: User, id: number): Promise<StoredToken> {
     const row = await store.findById(id);
     if (!row || row.user_id !== user.id) throw notFound('token_not_found', 'Token not found.');
     return row;
@@ -138,9 +138,6 @@ export function createTokenService(deps: TokenServiceDeps) {
               scopes: scopes.join(','),
               created_at: toDbTime(now),
               expires_at: expiresAt ? toDbTime(expiresAt) : null,
-              last_used_at: null,
-              last_used_ip: null,
-              last_used_user_agent: null,
               regenerated_at: null,
               notice_7d_at: null,
               notice_1d_at: null,

@@ -3,7 +3,7 @@ import { compiledOnce } from '../../db/compiled-once.js';
 import type { SyncQueries } from '../../db/open-database.js';
 import { type ChangeStamp, createReadCache, type MaybeAsync, type StampReading } from '../../db/read-cache.js';
 import { randomUrlSafe, sha256Hex } from '../../lib/crypto.js';
-import type { AccessTokenRow, Database } from '../../db/schema.js';
+import type { AccessTokenRow, Database, TokenLastUsesTable } from '../../db/schema.js';
 import type { UserFields } from '../accounts/user-store.js';
 import { parseStoredScopes } from './scopes.js';
 
@@ -22,7 +22,10 @@ export interface TokenInfo {
   regeneratedAt: string | null;
 }
 
-export function toTokenInfo(row: AccessTokenRow): TokenInfo {
+/** A token's row with its last use (null when never used), as the lists and pages read it. */
+export type StoredToken = AccessTokenRow & { [K in keyof Omit<TokenLastUsesTable, 'token_id'>]: TokenLastUsesTable[K] | null };
+
+export function toTokenInfo(row: StoredToken): TokenInfo {
   return {
     id: row.id,
     userId: row.user_id,
@@ -38,7 +41,7 @@ export function toTokenInfo(row: AccessTokenRow): TokenInfo {
   };
 }
 
-/** One use of a token, as the last-used columns record it. */
+/** One use of a token, as token_last_uses records it. */
 export interface LastUse {
   tokenId: number;
   at: string;
@@ -49,11 +52,11 @@ export interface LastUse {
 }
 
 /** What a presented token is checked, recorded and shown by: its row less the digest, the notices and the last use's origin. */
-export type PresentedToken = Pick<AccessTokenRow, 'id' | 'user_id' | 'note' | 'last_four' | 'scopes' | 'created_at' | 'expires_at' | 'last_used_at' | 'regenerated_at'>;
+export type PresentedToken = Pick<StoredToken, 'id' | 'user_id' | 'note' | 'last_four' | 'scopes' | 'created_at' | 'expires_at' | 'last_used_at' | 'regenerated_at'>;
 
 // Fewer columns, fewer values for better-sqlite3 to hand over one by one (on Node 20, ~1k
 // instructions each), and no 64-character digest copied out per lookup.
-const PRESENTED_TOKEN_COLUMNS = ['t.id', 't.user_id', 't.note', 't.last_four', 't.scopes', 't.created_at', 't.expires_at', 't.last_used_at', 't.regenerated_at'] as const;
+const PRESENTED_TOKEN_COLUMNS = ['t.id', 't.user_id', 't.note', 't.last_four', 't.scopes', 't.created_at', 't.expires_at', 'lu.last_used_at', 't.regenerated_at'] as const;
 
 export interface TokenWithOwner {
   readonly token: Readonly<PresentedToken>;
@@ -74,6 +77,7 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
     db
       .selectFrom('access_tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
+      .leftJoin('token_last_uses as lu', 'lu.token_id', 't.id')
       .select(PRESENTED_TOKEN_COLUMNS)
       .select([
         'u.type as u_type',
@@ -91,17 +95,40 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
     sync,
   );
   // Compiled once too, and written at once on SQLite: a token's first use each minute writes it, so
-  // the cold lookups (a different token each request) run it once per request.
+  // the cold lookups (a different token each request) run it once per request. A token deleted
+  // since its use is no longer there to select, so its use is dropped rather than refused.
   const touchById = compiledOnce(
     db,
     (at: string, ip: string | null, userAgent: string | null, id: number, notBefore: string) =>
       db
-        .updateTable('access_tokens')
-        .set({ last_used_at: at, last_used_ip: ip, last_used_user_agent: userAgent })
-        .where('id', '=', id)
-        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', notBefore)])),
+        .insertInto('token_last_uses')
+        .columns(['token_id', 'last_used_at', 'last_used_ip', 'last_used_user_agent'])
+        .expression(
+          db
+            .selectFrom('access_tokens')
+            .select((eb) => ['id', eb.val(at).as('last_used_at'), eb.val(ip).as('last_used_ip'), eb.val(userAgent).as('last_used_user_agent')])
+            .where('id', '=', id),
+        )
+        .onConflict((oc) =>
+          oc
+            .column('token_id')
+            .doUpdateSet((eb) => ({
+              last_used_at: eb.ref('excluded.last_used_at'),
+              last_used_ip: eb.ref('excluded.last_used_ip'),
+              last_used_user_agent: eb.ref('excluded.last_used_user_agent'),
+            }))
+            .where('token_last_uses.last_used_at', '<', notBefore),
+        ),
     sync,
   );
+
+  /** Tokens as the lists and pages show them: each row with its last use. */
+  const withLastUse = () =>
+    db
+      .selectFrom('access_tokens as t')
+      .leftJoin('token_last_uses as lu', 'lu.token_id', 't.id')
+      .selectAll('t')
+      .select(['lu.last_used_at', 'lu.last_used_ip', 'lu.last_used_user_agent']);
 
   function readByDigest(digest: string): MaybeAsync<TokenWithOwner | null> {
     const rows = byDigest.readNow(digest);
@@ -168,11 +195,11 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
     findByDigest(digest: string): MaybeAsync<TokenWithOwner | null> {
       return readByDigest(digest);
     },
-    async findById(id: number): Promise<AccessTokenRow | null> {
-      return (await db.selectFrom('access_tokens').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+    async findById(id: number): Promise<StoredToken | null> {
+      return (await withLastUse().where('t.id', '=', id).executeTakeFirst()) ?? null;
     },
     async listByUser(userId: number): Promise<TokenInfo[]> {
-      const rows = await db.selectFrom('access_tokens').selectAll().where('user_id', '=', userId).orderBy('id', 'desc').execute();
+      const rows = await withLastUse().where('t.user_id', '=', userId).orderBy('t.id', 'desc').execute();
       return rows.map(toTokenInfo);
     },
     /**
@@ -180,22 +207,18 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
      * on every signed-in page, so it stays one query narrowed by the (user_id, note) unique index.
      */
     async listExpiringBetween(userId: number, from: string, to: string): Promise<TokenInfo[]> {
-      const rows = await db
-        .selectFrom('access_tokens')
-        .selectAll()
-        .where('user_id', '=', userId)
-        .where('expires_at', '>=', from)
-        .where('expires_at', '<=', to)
-        .orderBy('expires_at', 'asc')
+      const rows = await withLastUse()
+        .where('t.user_id', '=', userId)
+        .where('t.expires_at', '>=', from)
+        .where('t.expires_at', '<=', to)
+        .orderBy('t.expires_at', 'asc')
         .execute();
       return rows.map(toTokenInfo);
     },
     /** Every token with its owner's login, newest first; only one owner's when `login` is given. */
     async listAll(options: { login?: string } = {}): Promise<(TokenInfo & { login: string })[]> {
-      let query = db
-        .selectFrom('access_tokens as t')
+      let query = withLastUse()
         .innerJoin('users as u', 'u.id', 't.user_id')
-        .selectAll('t')
         .select('u.login as login')
         .orderBy('t.id', 'desc');
       if (options.login !== undefined) query = query.where('u.lower_login', '=', options.login.toLowerCase());
