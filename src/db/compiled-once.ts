@@ -1,5 +1,6 @@
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 import type { SyncQueries } from './open-database.js';
+import { PREPARED_MARK } from './prepared-statements.js';
 import type { Database } from './schema.js';
 
 /**
@@ -14,6 +15,7 @@ import type { Database } from './schema.js';
  * when first compiled rather than run with the wrong values.
  *
  * With `sync` (SQLite), `.readNow(...)` and `.writeEachNow([...])` run it at once, without a promise.
+ * On PostgreSQL each connection prepares it once, by name (see prepared-statements.ts).
  */
 export function compiledOnce<Args extends readonly unknown[], Row>(
   db: Kysely<Database>,
@@ -32,7 +34,7 @@ export function compiledOnce<Args extends readonly unknown[], Row>(
       );
       if (slots.some((slot) => slot < 0))
         throw new Error(`compiledOnce: a parameter of "${query.sql}" is not one of its arguments`);
-      compiled = { sql: query.sql, slots };
+      compiled = { sql: PREPARED_MARK + query.sql, slots };
     }
     return { sql: compiled.sql, values: compiled.slots.map((slot) => args[slot]) };
   };

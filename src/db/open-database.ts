@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteStatement, sql } from 'kysely';
 import type pg from 'pg';
 import { messageOf } from '../lib/errors.js';
+import { preparingClient } from './prepared-statements.js';
 import type { ChangeStamp } from './read-cache.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
 import { walIndexStamp } from './wal-index-stamp.js';
@@ -193,7 +194,12 @@ async function openPostgres(url: string): Promise<OpenDatabase> {
     if (oid === INT8_OID && format !== 'binary') return (value: string) => Number(value);
     return pg.types.getTypeParser(oid, format as 'text');
   };
-  const pool = new pg.Pool({ connectionString: url, max: 10, types: { getTypeParser: pgTypeParser } as pg.CustomTypesConfig });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    types: { getTypeParser: pgTypeParser } as pg.CustomTypesConfig,
+    Client: preparingClient(pg.Client),
+  });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { test } from 'node:test';
+import { sql } from 'kysely';
+import { compiledOnce } from '../../src/db/compiled-once.js';
+import { migrateToLatest } from '../../src/db/migrations.js';
+import { openDatabase } from '../../src/db/open-database.js';
+import { createThrowawayDatabase, postgresSkipReason, requirePostgresUrl } from '../helpers/postgres.js';
+import { makeTempDir } from './engines.js';
+
+test('on PostgreSQL, a hot-path query is prepared once per connection and other queries are not', { skip: postgresSkipReason() ?? false }, async (t) => {
+  requirePostgresUrl();
+  const dataDir = makeTempDir('gitgate-prepared-');
+  const throwaway = await createThrowawayDatabase();
+  const database = await openDatabase({ dataDir, databaseUrl: throwaway.url });
+  t.after(async () => {
+    await database.close();
+    await throwaway.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  const { db } = database;
+  await migrateToLatest(db, database.dialect);
+  const at = '2026-01-01T00:00:00.000Z';
+  await db.insertInto('users').values(['one', 'two'].map((login) => ({ type: 'User' as const, login, lower_login: login, site_admin: 0, notify_token_expiry: 1, email: null, lower_email: null, name: null, password_hash: null, suspended_at: null, created_at: at, updated_at: at }))).execute();
+  const byId = compiledOnce(db, (id: number) => db.selectFrom('users').select('login').where('id', '=', id));
+
+  // One connection throughout: PostgreSQL lists only its own session's prepared statements.
+  const seen = await db.connection().execute(async (conn) => {
+    const run = byId.on(conn);
+    const answers = [await run(1), await run(2), await run(1)].map((rows) => rows[0]?.login);
+    await conn.selectFrom('users').select('login').where('id', '=', 2).execute(); // not marked: run unnamed
+    const prepared = await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements`.execute(conn);
+    return { answers, prepared: prepared.rows };
+  });
+  assert.deepEqual(seen.answers, ['one', 'two', 'one'], 'each run binds its own value');
+  assert.equal(seen.prepared.length, 1, `one statement prepared: ${JSON.stringify(seen.prepared)}`);
+  assert.match(seen.prepared[0]!.statement, /^\/\* prepared \*\/ select "login" from "users" where "id" = \$1$/);
+});
