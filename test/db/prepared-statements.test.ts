@@ -5,6 +5,8 @@ import { sql } from 'kysely';
 import { compiledOnce } from '../../src/db/compiled-once.js';
 import { migrateToLatest } from '../../src/db/migrations.js';
 import { openDatabase } from '../../src/db/open-database.js';
+import { createUserStore } from '../../src/domain/accounts/user-store.js';
+import { createRepoStore } from '../../src/domain/repos/repo-store.js';
 import { createThrowawayDatabase, postgresSkipReason, requirePostgresUrl } from '../helpers/postgres.js';
 import { makeTempDir } from './engines.js';
 
@@ -35,4 +37,42 @@ test('on PostgreSQL, a hot-path query is prepared once per connection and other 
   assert.deepEqual(seen.answers, ['one', 'two', 'one'], 'each run binds its own value');
   assert.equal(seen.prepared.length, 1, `one statement prepared: ${JSON.stringify(seen.prepared)}`);
   assert.match(seen.prepared[0]!.statement, /^\/\* prepared \*\/ select "login" from "users" where "id" = \$1$/);
+});
+
+test('on PostgreSQL, the prepared lookups of users and repositories survive a column added under them', { skip: postgresSkipReason() ?? false }, async (t) => {
+  requirePostgresUrl();
+  const dataDir = makeTempDir('gitgate-prepared-');
+  const throwaway = await createThrowawayDatabase();
+  const database = await openDatabase({ dataDir, databaseUrl: throwaway.url });
+  t.after(async () => {
+    await database.close();
+    await throwaway.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  const { db } = database;
+  await migrateToLatest(db, database.dialect);
+  const at = '2026-01-01T00:00:00.000Z';
+  const { id } = await db
+    .insertInto('users')
+    .values({ type: 'User', login: 'owner', lower_login: 'owner', site_admin: 0, notify_token_expiry: 1, email: null, lower_email: null, name: null, password_hash: null, suspended_at: null, created_at: at, updated_at: at })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('repos')
+    .values({ owner_id: id, name: 'kept', lower_name: 'kept', description: null, private: 0, default_branch: 'main', created_at: at, updated_at: at, pushed_at: null })
+    .execute();
+
+  // One connection, as a running instance's would be: prepared, then a release's migration adds
+  // columns (the upgrade rule stops old instances first; this is what named columns buy anyway).
+  const found = await db.connection().execute(async (conn) => {
+    const users = createUserStore(conn);
+    const repos = createRepoStore(conn);
+    const before = [(await users.findByLogin('owner'))?.login, (await repos.findByName('owner', 'kept'))?.fullName];
+    await sql`ALTER TABLE users ADD COLUMN added_later text`.execute(conn);
+    await sql`ALTER TABLE repos ADD COLUMN added_later text`.execute(conn);
+    const after = [(await users.findByLogin('owner'))?.login, (await repos.findByName('owner', 'kept'))?.fullName];
+    return { before, after };
+  });
+  assert.deepEqual(found.before, ['owner', 'owner/kept']);
+  assert.deepEqual(found.after, ['owner', 'owner/kept']);
 });

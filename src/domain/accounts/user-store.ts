@@ -34,6 +34,8 @@ export function toUser(row: UserFields): User {
   };
 }
 
+const USER_COLUMNS = ['id', 'type', 'login', 'email', 'name', 'site_admin', 'suspended_at', 'notify_token_expiry', 'created_at', 'updated_at'] as const satisfies readonly (keyof UserFields)[];
+
 /**
  * SQL for accounts (users and organizations share one namespace and one table). With a change
  * stamp, accounts by login are answered from memory while the database is unchanged (see
@@ -41,7 +43,9 @@ export function toUser(row: UserFields): User {
  */
 export function createUserStore(db: Kysely<Database>, changeStamp: ChangeStamp | null = null) {
   const byLogin = createReadCache<string, User | null>(changeStamp);
-  const userByLogin = compiledOnce(db, (lowerLogin: string) => db.selectFrom('users').selectAll().where('lower_login', '=', lowerLogin));
+  // Named columns, not `*`: a prepared statement (PostgreSQL) whose columns change under it fails,
+  // and a profile lookup has no use for the password hash.
+  const userByLogin = compiledOnce(db, (lowerLogin: string) => db.selectFrom('users').select(USER_COLUMNS).where('lower_login', '=', lowerLogin));
   return {
     async findById(id: number): Promise<User | null> {
       const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();

@@ -25,6 +25,8 @@ export interface Repo {
   pushedAt: string | null;
 }
 
+const REPO_COLUMNS = ['r.id', 'r.owner_id', 'r.name', 'r.description', 'r.private', 'r.default_branch', 'r.created_at', 'r.updated_at', 'r.pushed_at'] as const;
+
 /** SQL for repositories, their collaborators and old names. */
 export function createRepoStore(db: Kysely<Database>, changeStamp: ChangeStamp | null = null) {
   // GET /api/v3/user counts the caller's repositories on every call: answered from memory while
@@ -34,7 +36,8 @@ export function createRepoStore(db: Kysely<Database>, changeStamp: ChangeStamp |
     db
       .selectFrom('repos as r')
       .innerJoin('users as o', 'o.id', 'r.owner_id')
-      .selectAll('r')
+      // Named, not `r.*`: a prepared statement (PostgreSQL) whose columns change under it fails.
+      .select(REPO_COLUMNS)
       .select(['o.login as owner_login', 'o.type as owner_type']);
 
   // Compiled once: GET /api/v3/user (every client's first call) counts the user's repositories.
