@@ -1,29 +1,22 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import { compiledOnce } from '../../src/db/compiled-once.js';
-import { migrateToLatest } from '../../src/db/migrations.js';
-import { openDatabase } from '../../src/db/open-database.js';
 import { createUserStore } from '../../src/domain/accounts/user-store.js';
 import { createRepoStore } from '../../src/domain/repos/repo-store.js';
-import { createThrowawayDatabase, postgresSkipReason, requirePostgresUrl } from '../helpers/postgres.js';
-import { makeTempDir } from './engines.js';
+import { postgresSkipReason, requirePostgresUrl } from '../helpers/postgres.js';
+import { openEngine } from './engines.js';
+
+const AT = '2026-01-01T00:00:00.000Z';
+const userRow = (login: string) =>
+  ({ type: 'User', login, lower_login: login, site_admin: 0, notify_token_expiry: 1, email: null, lower_email: null, name: null, password_hash: null, suspended_at: null, created_at: AT, updated_at: AT }) as const;
 
 test('on PostgreSQL, a hot-path query is prepared once per connection and other queries are not', { skip: postgresSkipReason() ?? false }, async (t) => {
   requirePostgresUrl();
-  const dataDir = makeTempDir('gitgate-prepared-');
-  const throwaway = await createThrowawayDatabase();
-  const database = await openDatabase({ dataDir, databaseUrl: throwaway.url });
-  t.after(async () => {
-    await database.close();
-    await throwaway.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-  const { db } = database;
-  await migrateToLatest(db, database.dialect);
-  const at = '2026-01-01T00:00:00.000Z';
-  await db.insertInto('users').values(['one', 'two'].map((login) => ({ type: 'User' as const, login, lower_login: login, site_admin: 0, notify_token_expiry: 1, email: null, lower_email: null, name: null, password_hash: null, suspended_at: null, created_at: at, updated_at: at }))).execute();
+  const engine = await openEngine('postgres');
+  t.after(() => engine.close());
+  const { db } = engine.database;
+  await db.insertInto('users').values([userRow('one'), userRow('two')]).execute();
   const byId = compiledOnce(db, (id: number) => db.selectFrom('users').select('login').where('id', '=', id));
 
   // One connection throughout: PostgreSQL lists only its own session's prepared statements.
@@ -41,25 +34,13 @@ test('on PostgreSQL, a hot-path query is prepared once per connection and other 
 
 test('on PostgreSQL, the prepared lookups of users and repositories survive a column added under them', { skip: postgresSkipReason() ?? false }, async (t) => {
   requirePostgresUrl();
-  const dataDir = makeTempDir('gitgate-prepared-');
-  const throwaway = await createThrowawayDatabase();
-  const database = await openDatabase({ dataDir, databaseUrl: throwaway.url });
-  t.after(async () => {
-    await database.close();
-    await throwaway.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-  const { db } = database;
-  await migrateToLatest(db, database.dialect);
-  const at = '2026-01-01T00:00:00.000Z';
-  const { id } = await db
-    .insertInto('users')
-    .values({ type: 'User', login: 'owner', lower_login: 'owner', site_admin: 0, notify_token_expiry: 1, email: null, lower_email: null, name: null, password_hash: null, suspended_at: null, created_at: at, updated_at: at })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const engine = await openEngine('postgres');
+  t.after(() => engine.close());
+  const { db } = engine.database;
+  const { id } = await db.insertInto('users').values(userRow('owner')).returning('id').executeTakeFirstOrThrow();
   await db
     .insertInto('repos')
-    .values({ owner_id: id, name: 'kept', lower_name: 'kept', description: null, private: 0, default_branch: 'main', created_at: at, updated_at: at, pushed_at: null })
+    .values({ owner_id: id, name: 'kept', lower_name: 'kept', description: null, private: 0, default_branch: 'main', created_at: AT, updated_at: AT, pushed_at: null })
     .execute();
 
   // One connection, as a running instance's would be: prepared, then a release's migration adds
