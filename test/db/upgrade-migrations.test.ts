@@ -1,31 +1,12 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { test } from 'node:test';
 import { sql } from 'kysely';
-import { loadConfig } from '../../src/config.js';
-import { createMigrator, migrateToLatest } from '../../src/db/migrations.js';
-import { type Dialect, ensureDataDir, openDatabase } from '../../src/db/open-database.js';
-import { createServices } from '../../src/domain/services.js';
-import { createManualClock } from '../../src/lib/clock.js';
-import { createThrowawayDatabase, postgresSkipReason, requirePostgresUrl } from '../helpers/postgres.js';
-import { makeTempDir } from './engines.js';
+import { migrateToLatest } from '../../src/db/migrations.js';
+import { engineTest } from './engines.js';
 
 // A database made by an earlier release, upgraded in place: what it held is still there after.
-for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect[]) {
-  const skip = dialect === 'postgres' ? postgresSkipReason() : null;
-  test(`upgrading a database moves its tokens' last uses into token_last_uses [${dialect}]`, { skip: skip ?? false }, async (t) => {
-    const dataDir = makeTempDir('gitgate-upgrade-');
-    const throwaway = dialect === 'postgres' ? await createThrowawayDatabase({ baseUrl: requirePostgresUrl() }) : null;
-    ensureDataDir(dataDir);
-    const database = await openDatabase({ dataDir, databaseUrl: throwaway?.url ?? null });
-    t.after(async () => {
-      await database.close();
-      await throwaway?.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    });
-    const { error } = await createMigrator(database.db, database.dialect).migrateTo('0001_initial');
-    assert.ifError(error);
-
+engineTest(
+  "upgrading a database moves its tokens' last uses into token_last_uses",
+  async ({ database, services }) => {
     // As release 0001 wrote them: one token used, one never used.
     await sql`INSERT INTO users (type, login, lower_login, created_at, updated_at)
       VALUES ('User', 'old', 'old', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`.execute(database.db);
@@ -37,15 +18,6 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     }
 
     assert.deepEqual(await migrateToLatest(database.db, database.dialect), ['0002_token_last_uses']);
-    const config = loadConfig({ data: dataDir }, throwaway ? { GITGATE_DATABASE_URL: throwaway.url } : {});
-    const services = createServices({
-      db: database.db,
-      dialect: database.dialect,
-      config,
-      clock: createManualClock(new Date('2026-03-01T12:00:00.000Z')),
-      secretKey: Buffer.from('k'.repeat(48)),
-      syncQueries: database.syncQueries,
-    });
     const tokens = await services.tokens.listAll({ login: 'old' });
     assert.deepEqual(
       tokens.map((token) => [token.note, token.lastUsedAt, token.lastUsedIp, token.lastUsedUserAgent]),
@@ -56,5 +28,6 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     );
     const columns = (await database.db.introspection.getTables()).find((table) => table.name === 'access_tokens')!.columns.map((c) => c.name);
     assert.ok(!columns.includes('last_used_at'), `access_tokens keeps no last-use column: ${columns.join(', ')}`);
-  });
-}
+  },
+  { migrateTo: '0001_initial' },
+);
