@@ -72,12 +72,12 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
   const lookups = createReadCache<string, TokenWithOwner | null>(changeStamp);
   // 12 characters (72 bits): with a 40-character token, the key's SHA-256 is one block, not two.
   const pepper = randomUrlSafe(9);
+  /** Tokens beside their last use (its columns null when never used). */
+  const tokensAndUses = () => db.selectFrom('access_tokens as t').leftJoin('token_last_uses as lu', 'lu.token_id', 't.id');
   // Compiled once: this lookup runs on every authenticated request (see compiledOnce).
   const byDigest = compiledOnce(db, (digest: string) =>
-    db
-      .selectFrom('access_tokens as t')
+    tokensAndUses()
       .innerJoin('users as u', 'u.id', 't.user_id')
-      .leftJoin('token_last_uses as lu', 'lu.token_id', 't.id')
       .select(PRESENTED_TOKEN_COLUMNS)
       .select([
         'u.type as u_type',
@@ -123,12 +123,7 @@ export function createTokenStore(db: Kysely<Database>, changeStamp: ChangeStamp 
   );
 
   /** Tokens as the lists and pages show them: each row with its last use. */
-  const withLastUse = () =>
-    db
-      .selectFrom('access_tokens as t')
-      .leftJoin('token_last_uses as lu', 'lu.token_id', 't.id')
-      .selectAll('t')
-      .select(['lu.last_used_at', 'lu.last_used_ip', 'lu.last_used_user_agent']);
+  const withLastUse = () => tokensAndUses().selectAll('t').select(['lu.last_used_at', 'lu.last_used_ip', 'lu.last_used_user_agent']);
 
   function readByDigest(digest: string): MaybeAsync<TokenWithOwner | null> {
     const rows = byDigest.readNow(digest);
